@@ -1,0 +1,77 @@
+/**
+ * The one place that wires production: the HTTP routes of the API, the docs, the global
+ * middleware, and the services they use, all from AppConfig. The runtime adapters
+ * (main.node.ts, main.deno.ts) and the contract tests serve this same app.
+ */
+import { Effect, FileSystem, Layer } from "effect"
+import { HttpRouter, HttpServer } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar, HttpApiSwagger } from "effect/http-api"
+import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
+import { Api } from "./http/api.ts"
+import { requestPipeline } from "./http/middleware/pipeline.ts"
+import { MonitoringHandlers } from "./http/monitoring.ts"
+import { Readiness } from "./monitoring/Readiness.ts"
+import * as Logger from "./observability/Logger.ts"
+
+/** Every path the app serves (bare, without `/ai`), for telling 405 from 404. */
+const servedPaths = (config: AppConfigShape): ReadonlySet<string> => {
+  const paths = new Set<string>()
+  for (const group of Object.values(Api.groups)) {
+    for (const endpoint of Object.values(group.endpoints)) paths.add(endpoint.path)
+  }
+  for (const path of [config.fastapi.openapiUrl, config.fastapi.docsUrl, config.fastapi.redocUrl]) {
+    if (path !== undefined) paths.add(path)
+  }
+  return paths
+}
+
+/** The documentation routes that are configured (an unset URL means that route is off). */
+const docsRoutes = (config: AppConfigShape) => {
+  const { docsUrl, redocUrl } = config.fastapi
+  const routes: Array<Layer.Layer<never, never, HttpRouter.HttpRouter>> = []
+  if (docsUrl !== undefined) routes.push(HttpApiScalar.layer(Api, { path: docsUrl }))
+  if (redocUrl !== undefined) routes.push(HttpApiSwagger.layer(Api, { path: redocUrl }))
+  return routes
+}
+
+/** The HTTP routes and middleware, built from AppConfig. */
+export const HttpAppLayer = Layer.unwrap(
+  Effect.map(Effect.service(AppConfig), (config) => {
+    const api = HttpApiBuilder.layer(Api, { openapiPath: config.fastapi.openapiUrl }).pipe(
+      Layer.provide(MonitoringHandlers)
+    )
+    return Layer.mergeAll(api, requestPipeline(config, servedPaths(config)), ...docsRoutes(config))
+  })
+)
+
+/** The services the routes use, wired for production. */
+export const ServicesLayer = Readiness.layer
+
+/** The routes with the services they use; requires AppConfig (see `makeRuntimeLayer`). */
+export const AppLayer = HttpAppLayer.pipe(Layer.provide(ServicesLayer))
+
+export interface RuntimeLayerOptions<E> {
+  readonly config: Layer.Layer<AppConfig, E>
+  /** For `AIGW_LOGGING__TO_FILE`; the adapters pass their runtime's file system. */
+  readonly fileSystem: Layer.Layer<FileSystem.FileSystem>
+  /** Where log lines go; stdout unless a test collects them. */
+  readonly logSink?: Layer.Layer<Logger.LogSink>
+}
+
+/**
+ * What every fiber of the process runs with: the configuration and the configured loggers.
+ * Provided around the server, so request fibers log through it too.
+ */
+export const makeRuntimeLayer = <E>(options: RuntimeLayerOptions<E>) =>
+  Logger.layer.pipe(
+    Layer.provide(options.fileSystem),
+    Layer.provideMerge(options.logSink ?? Logger.LogSink.layerStdout),
+    Layer.provideMerge(options.config)
+  )
+
+/** The app as a fetch-style handler (Deno.serve, contract tests). */
+export const makeWebHandler = <E>(options: RuntimeLayerOptions<E>) =>
+  HttpRouter.toWebHandler(
+    AppLayer.pipe(Layer.provideMerge(makeRuntimeLayer(options)), Layer.provide(HttpServer.layerServices)),
+    { disableLogger: true }
+  )

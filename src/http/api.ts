@@ -1,0 +1,38 @@
+/**
+ * The HTTP API of aigw as one Effect `HttpApi` definition: the schemas here validate requests,
+ * type the handlers and generate the OpenAPI document.
+ *
+ * Every route is also served under `/ai` (see middleware/aiPrefix.ts); the document lists the
+ * bare paths.
+ */
+import { Schema } from "effect"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+
+export const HealthStatus = Schema.Struct({ status: Schema.Literal("ok") })
+
+export const ReadyStatus = Schema.Struct({
+  status: Schema.Literal("ok"),
+  checks: Schema.Record(Schema.String, Schema.Boolean)
+})
+
+/** 503 while a readiness check (e.g. the JWKS cache) has not passed yet. */
+export class NotReady extends Schema.TaggedError<NotReady>()("NotReady", {
+  status: Schema.Literal("unavailable"),
+  checks: Schema.Record(Schema.String, Schema.Boolean)
+}, { httpApiStatus: 503 }) {}
+
+export class MonitoringApi extends HttpApiGroup.make("monitoring")
+  .add(
+    HttpApiEndpoint.get("healthz", "/monitoring/healthz", { success: HealthStatus }),
+    HttpApiEndpoint.get("ready", "/monitoring/ready", { success: ReadyStatus, error: NotReady })
+  )
+  .annotateMerge(OpenApi.annotations({ title: "Monitoring", description: "Liveness and readiness probes" }))
+{}
+
+export class Api extends HttpApi.make("aigw")
+  .add(MonitoringApi)
+  .annotateMerge(OpenApi.annotations({
+    title: "aigw",
+    description: "AI gateway compatible with the GitLab AI Gateway (Code Suggestions, Duo Chat, X-Ray)."
+  }))
+{}

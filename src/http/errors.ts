@@ -1,0 +1,168 @@
+/**
+ * The one place where failures become HTTP answers (SPEC §8):
+ * - unknown route 404 `{"detail":"Not Found"}`, known route with another method 405;
+ * - request that does not match its schema, malformed JSON, empty body, wrong content type:
+ *   422 `{"detail":[{"type","loc":["body",…],"msg"}]}` as FastAPI answered;
+ * - body over the limit: 413;
+ * - anything unexpected: 500 `{"detail":"Internal Server Error"}`, logged with its stack.
+ */
+import { Cause, Effect, Schema, SchemaIssue } from "effect"
+import { HttpServerError, HttpServerResponse } from "effect/http"
+import { HttpApiError } from "effect/http-api"
+
+const { HttpApiPayloadTooLarge, HttpApiSchemaError } = HttpApiError
+
+/** One entry of a 422 `detail` list. */
+export interface ValidationDetail {
+  readonly type: string
+  readonly loc: ReadonlyArray<string | number>
+  readonly msg: string
+}
+
+export const notFoundResponse = () => HttpServerResponse.jsonUnsafe({ detail: "Not Found" }, { status: 404 })
+
+export const methodNotAllowedResponse = () =>
+  HttpServerResponse.jsonUnsafe({ detail: "Method Not Allowed" }, { status: 405 })
+
+export const payloadTooLargeResponse = (limit: number) =>
+  HttpServerResponse.jsonUnsafe(
+    { detail: `Request body is larger than the limit of ${limit} bytes` },
+    { status: 413, headers: { connection: "close" } }
+  )
+
+export const internalErrorResponse = () =>
+  HttpServerResponse.jsonUnsafe({ detail: "Internal Server Error" }, { status: 500 })
+
+export const validationErrorResponse = (details: ReadonlyArray<ValidationDetail>) =>
+  HttpServerResponse.jsonUnsafe({ detail: details }, { status: 422 })
+
+const locationOf = {
+  Payload: "body",
+  Params: "path",
+  Query: "query",
+  Headers: "header"
+} as const
+
+const issueType = (issue: SchemaIssue.Issue): string => {
+  switch (issue._tag) {
+    case "MissingKey":
+      return "missing"
+    case "UnexpectedKey":
+      return "extra_forbidden"
+    case "InvalidType":
+      return "type_error"
+    case "Pointer":
+    case "Filter":
+    case "Encoding":
+      return issueType(issue.issue)
+    default:
+      return "value_error"
+  }
+}
+
+const leafIssues = (
+  issue: SchemaIssue.Issue,
+  path: ReadonlyArray<PropertyKey>
+): Array<{ readonly issue: SchemaIssue.Issue; readonly path: ReadonlyArray<PropertyKey> }> => {
+  switch (issue._tag) {
+    case "Pointer":
+      return leafIssues(issue.issue, [...path, ...issue.path])
+    case "Composite":
+      return issue.issues.flatMap((inner) => leafIssues(inner, path))
+    default:
+      return [{ issue, path }]
+  }
+}
+
+const standardFormatter = SchemaIssue.makeFormatterStandardSchemaV1()
+
+const isJsonSyntaxIssue = (issue: SchemaIssue.Issue) =>
+  issue._tag === "InvalidValue" && issue.annotations?.message === "Expected a valid JSON body"
+
+/** Turns a schema failure of one part of the request into FastAPI-style details. */
+export const detailsFromSchemaError = (
+  kind: keyof typeof locationOf,
+  error: Schema.SchemaError
+): Array<ValidationDetail> => {
+  const root = locationOf[kind]
+  if (isJsonSyntaxIssue(error.issue)) {
+    return [{ type: "json_invalid", loc: [root], msg: "JSON decode error: the body is not valid JSON" }]
+  }
+  return leafIssues(error.issue, []).map(({ issue, path }) => {
+    const loc = [root, ...path.map((key) => typeof key === "number" ? key : String(key))]
+    if (path.length === 0 && SchemaIssue.hasInput(issue) && issue.input === undefined) {
+      return { type: "missing", loc, msg: "Field required: the request needs a JSON body" }
+    }
+    const message = issue._tag === "MissingKey"
+      ? "Field required"
+      : standardFormatter(issue).issues.map((entry) => entry.message).join("; ")
+    return { type: issueType(issue), loc, msg: message }
+  })
+}
+
+/** The 422 for a body sent with a content type the route does not read. */
+export const unsupportedContentTypeResponse = (contentType: string) =>
+  validationErrorResponse([{
+    type: "content_type",
+    loc: ["body"],
+    msg: `Unsupported content type ${JSON.stringify(contentType)}: send the body as application/json`
+  }])
+
+export interface ErrorMappingOptions {
+  /** Whether another method is served at this path (then 405, else 404). */
+  readonly isKnownPath: (path: string) => boolean
+  readonly maxBodyBytes: number
+}
+
+const isRouteNotFound = (error: unknown) =>
+  HttpServerError.isHttpServerError(error) && error.reason._tag === "RouteNotFound"
+
+const isBodyTooLarge = (error: unknown) =>
+  HttpServerError.isHttpServerError(error) && error.reason._tag === "RequestParseError" &&
+  error.reason.reason === "BodyTooLarge"
+
+const isUnreadableBody = (error: unknown) =>
+  HttpServerError.isHttpServerError(error) && error.reason._tag === "RequestParseError"
+
+const pathOf = (url: string) => {
+  const end = url.search(/[?#]/)
+  return end === -1 ? url : url.slice(0, end)
+}
+
+/**
+ * Maps the cause of a failed request to its answer. Returns `undefined` for interruptions
+ * (the client went away: there is nobody to answer).
+ */
+export const responseForCause = (
+  cause: Cause.Cause<unknown>,
+  requestUrl: string,
+  options: ErrorMappingOptions
+): Effect.Effect<HttpServerResponse.HttpServerResponse | undefined> => {
+  for (const reason of cause.reasons) {
+    const error = reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : undefined
+    if (error === undefined) continue
+    if (HttpServerResponse.isHttpServerResponse(error)) return Effect.succeed(error)
+    if (isRouteNotFound(error)) {
+      return Effect.succeed(
+        options.isKnownPath(pathOf(requestUrl)) ? methodNotAllowedResponse() : notFoundResponse()
+      )
+    }
+    if (HttpApiSchemaError.is(error) && error.kind in locationOf) {
+      return Effect.succeed(
+        validationErrorResponse(detailsFromSchemaError(error.kind as keyof typeof locationOf, error.cause))
+      )
+    }
+    if (HttpApiPayloadTooLarge.is(error) || isBodyTooLarge(error)) {
+      return Effect.succeed(payloadTooLargeResponse(options.maxBodyBytes))
+    }
+    if (isUnreadableBody(error)) {
+      return Effect.succeed(
+        validationErrorResponse([{ type: "body_unreadable", loc: ["body"], msg: "The request body could not be read" }])
+      )
+    }
+  }
+  if (Cause.hasInterruptsOnly(cause)) return Effect.succeed(undefined)
+  return Effect.logError("unhandled error while serving a request", cause).pipe(
+    Effect.as(internalErrorResponse())
+  )
+}

@@ -1,0 +1,24 @@
+/**
+ * Serves every route also under `/ai` (GitLab.com reaches the gateway as
+ * `https://cloud.gitlab.com/ai/v2/...`, SPEC §1) by routing `/ai/x` as `/x`.
+ */
+import { Effect } from "effect"
+import { HttpServerRequest, type HttpServerResponse } from "effect/http"
+
+const aiPrefix = /^\/ai(?=\/|$|\?)/
+
+/** `/ai/v2/x?y` → `/v2/x?y`; other URLs unchanged. */
+export const stripAiPrefix = (url: string): string => {
+  const match = aiPrefix.exec(url)
+  if (match === null) return url
+  const rest = url.slice(match[0].length)
+  return rest.startsWith("/") ? rest : `/${rest}`
+}
+
+export const aiPrefixRouting = <E, R>(
+  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
+  Effect.updateService(app, HttpServerRequest.HttpServerRequest, (request) => {
+    const url = stripAiPrefix(request.url)
+    return url === request.url ? request : request.modify({ url })
+  })

@@ -1,0 +1,20 @@
+/**
+ * The client address of requests that arrive through the web handler (Deno.serve, tests), which
+ * carries no socket: the adapter passes the peer in `WebPeerAddress`, and this middleware puts
+ * it on the request so `X-Forwarded-For` handling and the access log see it as on Node.
+ */
+import { Context, Effect, Option } from "effect"
+import { HttpServerRequest, type HttpServerResponse } from "effect/http"
+
+export const WebPeerAddress = Context.Reference<string | undefined>("aigw/http/WebPeerAddress", {
+  defaultValue: () => undefined
+})
+
+export const webPeerAddress = <E, R>(
+  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
+  Effect.flatMap(Effect.service(WebPeerAddress), (peer) =>
+    peer === undefined ? app : Effect.updateService(app, HttpServerRequest.HttpServerRequest, (request) =>
+      Option.isSome(request.remoteAddress)
+        ? request
+        : request.modify({ remoteAddress: Option.some<string>(peer), peerAddress: Option.some<string>(peer) })))

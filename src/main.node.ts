@@ -1,0 +1,56 @@
+/**
+ * Node 24 entrypoint: `node src/main.node.ts` (production, from the environment and `.env`)
+ * or with `--dev` (the embedded development defaults: mock models, auth bypass, docs on).
+ *
+ * SIGTERM/SIGINT: the server stops accepting, in-flight requests and streams finish (up to
+ * 30 s), then the process exits 0.
+ */
+import { NodeFileSystem, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import { Cause, Exit, Layer, Result } from "effect"
+import { HttpRouter } from "effect/http"
+import { readFileSync } from "node:fs"
+import { createServer } from "node:http"
+import { AppLayer, makeRuntimeLayer } from "./app.ts"
+import { AppConfig, parseAppConfig } from "./config/AppConfig.ts"
+import { developmentDefaults } from "./config/development.ts"
+import { mergeDotenv } from "./config/dotenv.ts"
+
+const readDotenv = (): string | undefined => {
+  try {
+    return readFileSync(".env", "utf8")
+  } catch {
+    return undefined
+  }
+}
+
+const development = process.argv.includes("--dev")
+const environment = mergeDotenv(process.env, readDotenv())
+const parsed = parseAppConfig(development ? { ...developmentDefaults, ...environment } : environment)
+if (Result.isFailure(parsed)) {
+  process.stderr.write(`${parsed.failure.line}\n`)
+  process.exit(1)
+}
+const config = parsed.success
+
+const server = NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), {
+  host: config.fastapi.apiHost,
+  port: config.fastapi.apiPort,
+  gracefulShutdownTimeout: "30 seconds"
+})
+
+const runtime = makeRuntimeLayer({
+  config: Layer.succeed(AppConfig, AppConfig.of(config)),
+  fileSystem: NodeFileSystem.layer
+})
+
+const main = HttpRouter.serve(AppLayer, { disableLogger: true }).pipe(
+  Layer.provide(server),
+  Layer.provide(runtime),
+  Layer.launch
+)
+
+NodeRuntime.runMain(main, {
+  // A signal interrupts the server after it drained: that is a clean exit, not a failure.
+  teardown: (exit, onExit) =>
+    onExit(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1)
+})

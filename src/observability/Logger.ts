@@ -1,0 +1,112 @@
+/**
+ * The logger layer: one line per event, JSON (default) or plain text, to a sink (stdout) and
+ * optionally appended to a file, at the level configured (SPEC §7).
+ *
+ * A line carries `timestamp`, `level`, `logger`, `event` and every log annotation, so the
+ * `correlation_id` that the request middleware annotates appears on every line of a request.
+ * Extra structured fields are passed as a second message argument:
+ * `Effect.logInfo("access", { status_code: 200 })`.
+ */
+import { Cause, Context, Effect, FileSystem, Layer, Logger, References } from "effect"
+import type { LogLevel } from "effect"
+import { AppConfig, type LogLevelName } from "../config/AppConfig.ts"
+
+/** Where finished lines go; production writes to stdout, tests collect them. */
+export class LogSink extends Context.Service<LogSink, {
+  readonly write: (line: string) => void
+}>()("aigw/observability/LogSink") {
+  static readonly layerStdout = Layer.succeed(LogSink, LogSink.of({ write: (line) => console.log(line) }))
+
+  /** Collects lines in memory; `lines` is shared with the test that built it. */
+  static readonly layerMemory = (lines: Array<string>) =>
+    Layer.succeed(LogSink, LogSink.of({ write: (line) => void lines.push(line) }))
+}
+
+const levelNames: Record<LogLevel.LogLevel, string> = {
+  All: "debug",
+  Trace: "debug",
+  Debug: "debug",
+  Info: "info",
+  Warn: "warning",
+  Error: "error",
+  Fatal: "critical",
+  None: "info"
+}
+
+const minimumLevels: Record<LogLevelName, LogLevel.LogLevel> = {
+  debug: "Debug",
+  info: "Info",
+  warning: "Warn",
+  error: "Error"
+}
+
+/** The annotation naming the component that logged, e.g. `api.access`. */
+export const loggerName = (name: string) => Effect.annotateLogs("logger", name)
+
+type LogRecord = Record<string, unknown>
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype
+
+const toRecord = (options: Logger.Options<unknown>): LogRecord => {
+  const record: LogRecord = {
+    timestamp: options.date.toISOString(),
+    level: levelNames[options.logLevel],
+    logger: "aigw"
+  }
+  const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
+  for (const key in annotations) record[key] = annotations[key]
+  const parts = Array.isArray(options.message) ? options.message : [options.message]
+  const words: Array<string> = []
+  for (const part of parts) {
+    if (isPlainObject(part)) Object.assign(record, part)
+    else words.push(typeof part === "string" ? part : safeJson(part))
+  }
+  record.event = words.join(" ")
+  if (options.cause.reasons.length > 0) record.exception = Cause.pretty(options.cause)
+  return record
+}
+
+const safeJson = (value: unknown): string => {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+const formatJsonLine = (record: LogRecord): string => safeJson(record)
+
+const formatTextLine = (record: LogRecord): string => {
+  const { timestamp, level, logger, event, exception, ...fields } = record
+  const rest = Object.entries(fields)
+    .map(([key, value]) => `${key}=${typeof value === "string" ? value : safeJson(value)}`)
+    .join(" ")
+  const head = `${timestamp} ${String(level).toUpperCase().padEnd(8)} [${logger}] ${event}`
+  const line = rest === "" ? head : `${head} ${rest}`
+  return exception === undefined ? line : `${line}\n${exception}`
+}
+
+/** Formats log events as lines, in JSON or plain text. */
+export const makeLineLogger = (formatJson: boolean): Logger.Logger<unknown, string> => {
+  const format = formatJson ? formatJsonLine : formatTextLine
+  return Logger.make((options) => format(toRecord(options)))
+}
+
+/**
+ * The application's loggers and minimum level, from AppConfig. With `AIGW_LOGGING__TO_FILE`
+ * the same lines are appended to that file (batched, flushed when the app shuts down).
+ */
+export const layer: Layer.Layer<never, never, AppConfig | LogSink | FileSystem.FileSystem> = Layer.unwrap(
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    const sink = yield* LogSink
+    const lineLogger = makeLineLogger(config.logging.formatJson)
+    const toSink = Logger.map(lineLogger, (line) => sink.write(line))
+    const level = Layer.succeed(References.MinimumLogLevel, minimumLevels[config.logging.level])
+    const file = config.logging.toFile
+    if (file === undefined) return Layer.merge(Logger.layer([toSink]), level)
+    const toFile = Logger.toFile(lineLogger, file, { flag: "a" }).pipe(Effect.orDie)
+    return Layer.merge(Logger.layer([toSink, toFile]), level)
+  })
+)

@@ -1,0 +1,39 @@
+/**
+ * The whole app in-process through its web handler, as the contract tests use it: real
+ * middleware and routing, a configuration from explicit variables, and log lines collected in
+ * memory so tests can assert on them.
+ */
+import { NodeFileSystem } from "@effect/platform-node"
+import { makeWebHandler } from "../../src/app.ts"
+import { AppConfig } from "../../src/config/AppConfig.ts"
+import { LogSink } from "../../src/observability/Logger.ts"
+
+export interface TestApp {
+  /** Sends a request to the app; `path` is joined to `http://aigw.test`. */
+  readonly request: (path: string, init?: RequestInit) => Promise<Response>
+  /** Every log line written so far, parsed from JSON. */
+  readonly logs: () => Array<Record<string, unknown>>
+  readonly dispose: () => Promise<void>
+}
+
+export const startTestApp = (env: Readonly<Record<string, string>> = {}): TestApp => {
+  const lines: Array<string> = []
+  const { handler, dispose } = makeWebHandler({
+    config: AppConfig.layerTest(env),
+    fileSystem: NodeFileSystem.layer,
+    logSink: LogSink.layerMemory(lines)
+  })
+  return {
+    request: (path, init) => handler(new Request(new URL(path, "http://aigw.test"), init)),
+    logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    dispose
+  }
+}
+
+/** A JSON POST as GitLab sends it. */
+export const postJson = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json", ...headers },
+  body: typeof body === "string" ? body : JSON.stringify(body)
+})
+
