@@ -38,10 +38,10 @@ const docsRoutes = (config: AppConfigShape) => {
 export const HttpAppLayer = Layer.unwrap(
   Effect.map(Effect.service(AppConfig), (config) => {
     const api = HttpApiBuilder.layer(Api, { openapiPath: config.fastapi.openapiUrl }).pipe(
-      Layer.provide(MonitoringHandlers)
+      Layer.provide(MonitoringHandlers),
     )
     return Layer.mergeAll(api, requestPipeline(config, servedPaths(config)), ...docsRoutes(config))
-  })
+  }),
 )
 
 /** The services the routes use, wired for production. */
@@ -66,12 +66,12 @@ export const makeRuntimeLayer = <E>(options: RuntimeLayerOptions<E>) =>
   Logger.layer.pipe(
     Layer.provide(options.fileSystem),
     Layer.provideMerge(options.logSink ?? Logger.LogSink.layerStdout),
-    Layer.provideMerge(options.config)
+    Layer.provideMerge(options.config),
   )
 
 /** The app as a fetch-style handler (Deno.serve, contract tests). */
 export const makeWebHandler = <E>(options: RuntimeLayerOptions<E>) =>
   HttpRouter.toWebHandler(
     AppLayer.pipe(Layer.provideMerge(makeRuntimeLayer(options)), Layer.provide(HttpServer.layerServices)),
-    { disableLogger: true }
+    { disableLogger: true },
   )

@@ -35,22 +35,21 @@ const config = parsed.success
 const server = NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), {
   host: config.fastapi.apiHost,
   port: config.fastapi.apiPort,
-  gracefulShutdownTimeout: "30 seconds"
+  gracefulShutdownTimeout: "30 seconds",
 })
 
 const runtime = makeRuntimeLayer({
   config: Layer.succeed(AppConfig, AppConfig.of(config)),
-  fileSystem: NodeFileSystem.layer
+  fileSystem: NodeFileSystem.layer,
 })
 
 const main = HttpRouter.serve(AppLayer, { disableLogger: true }).pipe(
   Layer.provide(server),
   Layer.provide(runtime),
-  Layer.launch
+  Layer.launch,
 )
 
 NodeRuntime.runMain(main, {
   // A signal interrupts the server after it drained: that is a clean exit, not a failure.
-  teardown: (exit, onExit) =>
-    onExit(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1)
+  teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1),
 })

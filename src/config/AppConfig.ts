@@ -6,7 +6,17 @@
  * use `__`. A bad value fails with a `ConfigError` naming the variable, which the entrypoints
  * print as one line before exiting with code 1.
  */
-import { Context, Data, Effect, Layer, Redacted, Result, Schema, SchemaIssue, SchemaTransformation } from "effect"
+import {
+  Context,
+  Data,
+  Effect,
+  Layer,
+  Redacted,
+  Result,
+  Schema,
+  SchemaIssue,
+  SchemaTransformation,
+} from "effect"
 import { IpInterface, IpNetwork } from "effect/net"
 import { LaxBoolean, LaxInt } from "../schema/Lax.ts"
 
@@ -89,17 +99,19 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("aig
 const Text = Schema.String
 const NonEmptyText = Schema.String.check(Schema.isNonEmpty({ expected: "a non-empty value" }))
 
-const Port = LaxInt.check(Schema.isBetween({ minimum: 0, maximum: 65535 }, { expected: "a port number (0-65535)" }))
+const Port = LaxInt.check(
+  Schema.isBetween({ minimum: 0, maximum: 65535 }, { expected: "a port number (0-65535)" }),
+)
 const PositiveInt = LaxInt.check(Schema.isGreaterThanOrEqualTo(1, { expected: "a positive integer" }))
 
 const UrlPath = Schema.String.check(
-  Schema.isPattern(/^\/\S*$/, { expected: "a URL path starting with /" })
+  Schema.isPattern(/^\/\S*$/, { expected: "a URL path starting with /" }),
 ).pipe(Schema.refine((path): path is `/${string}` => path.startsWith("/")))
 
 const LogLevel = Schema.String.pipe(
   Schema.decodeTo(
     Schema.Literals(["debug", "info", "warning", "error"]).annotate({
-      expected: "one of debug, info, warning, error"
+      expected: "one of debug, info, warning, error",
     }),
     SchemaTransformation.transform<LogLevelName, string>({
       decode: (text) => {
@@ -108,9 +120,9 @@ const LogLevel = Schema.String.pipe(
         if (level === "critical" || level === "fatal") return "error"
         return level as LogLevelName
       },
-      encode: (level) => level
-    })
-  )
+      encode: (level) => level,
+    }),
+  ),
 )
 
 const parseJsonText = (variable: string, text: string): Result.Result<unknown, ConfigError> => {
@@ -148,13 +160,17 @@ const makeReader = (env: Readonly<Record<string, string | undefined>>) => {
   const decode = <S extends Schema.Decoder<unknown>>(schema: S, value: unknown, name: string): S["Type"] => {
     const result = Schema.decodeUnknownResult(schema)(value)
     if (Result.isFailure(result)) {
-      throw new ConfigError({ variable: name, message: describeIssue(result.failure.issue) })
+      const got = typeof value === "string" ? ` (got ${JSON.stringify(value.slice(0, 80))})` : ""
+      throw new ConfigError({ variable: name, message: `${describeIssue(result.failure.issue)}${got}` })
     }
     return result.success
   }
   return {
     /** A required-with-default value. */
-    value<S extends Schema.Decoder<unknown>>(schema: S, lookup: Lookup & { readonly fallback: string }): S["Type"] {
+    value<S extends Schema.Decoder<unknown>>(
+      schema: S,
+      lookup: Lookup & { readonly fallback: string },
+    ): S["Type"] {
       const { name, value } = raw(lookup)
       return decode(schema, value, name)
     },
@@ -165,7 +181,10 @@ const makeReader = (env: Readonly<Record<string, string | undefined>>) => {
       return decode(schema, value, name)
     },
     /** A JSON value validated by `schema`. */
-    json<S extends Schema.Decoder<unknown>>(schema: S, lookup: Lookup & { readonly fallback: string }): S["Type"] {
+    json<S extends Schema.Decoder<unknown>>(
+      schema: S,
+      lookup: Lookup & { readonly fallback: string },
+    ): S["Type"] {
       const { name, value } = raw(lookup)
       const parsed = parseJsonText(name, value ?? lookup.fallback)
       if (Result.isFailure(parsed)) throw parsed.failure
@@ -179,14 +198,14 @@ const makeReader = (env: Readonly<Record<string, string | undefined>>) => {
         const cidr = entry.includes("/") ? entry : `${entry}/${entry.includes(":") ? 128 : 32}`
         const network = Result.flatMap(
           IpInterface.fromString(cidr, { prefix: "required" }),
-          (value) => IpNetwork.fromAddress(value.address, value.prefixLength)
+          (value) => IpNetwork.fromAddress(value.address, value.prefixLength),
         )
         if (Result.isFailure(network)) {
           throw new ConfigError({ variable: name, message: `expected a list of CIDRs, got "${entry}"` })
         }
         return network.success
       })
-    }
+    },
   }
 }
 
@@ -194,31 +213,36 @@ const standardFormatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
 const describeIssue = (issue: SchemaIssue.Issue): string =>
   standardFormatter(issue).issues
-    .map((entry) => entry.path !== undefined && entry.path.length > 0
+    .map((entry) =>
+      entry.path !== undefined && entry.path.length > 0
         ? `${entry.message} at ${entry.path.join(".")}`
-        : entry.message)
+        : entry.message
+    )
     .join("; ")
 
 const parseAppConfigUnsafe = (env: Readonly<Record<string, string | undefined>>): AppConfigShape => {
   const read = makeReader(env)
   return {
     gitlabUrl: read.value(Text, { names: ["AIGW_GITLAB_URL"], fallback: "https://gitlab.com" }),
-    gitlabApiUrl: read.value(Text, { names: ["AIGW_GITLAB_API_URL"], fallback: "https://gitlab.com/api/v4/" }),
+    gitlabApiUrl: read.value(Text, {
+      names: ["AIGW_GITLAB_API_URL"],
+      fallback: "https://gitlab.com/api/v4/",
+    }),
     customerPortalUrl: read.value(Text, {
       names: ["AIGW_CUSTOMER_PORTAL_URL"],
-      fallback: "https://customers.gitlab.com"
+      fallback: "https://customers.gitlab.com",
     }),
     mockModelResponses: read.value(LaxBoolean, {
       names: ["AIGW_MOCK_MODEL_RESPONSES", "AIGW_USE_FAKE_MODELS"],
-      fallback: "false"
+      fallback: "false",
     }),
     auth: {
-      bypassExternal: read.value(LaxBoolean, { names: ["AIGW_AUTH__BYPASS_EXTERNAL"], fallback: "false" })
+      bypassExternal: read.value(LaxBoolean, { names: ["AIGW_AUTH__BYPASS_EXTERNAL"], fallback: "false" }),
     },
     logging: {
       level: read.value(LogLevel, { names: ["AIGW_LOGGING__LEVEL"], fallback: "INFO" }) as LogLevelName,
       formatJson: read.value(LaxBoolean, { names: ["AIGW_LOGGING__FORMAT_JSON"], fallback: "true" }),
-      toFile: read.optional(NonEmptyText, { names: ["AIGW_LOGGING__TO_FILE"] })
+      toFile: read.optional(NonEmptyText, { names: ["AIGW_LOGGING__TO_FILE"] }),
     },
     fastapi: {
       apiHost: read.value(NonEmptyText, { names: ["AIGW_FASTAPI__API_HOST"], fallback: "0.0.0.0" }),
@@ -228,54 +252,60 @@ const parseAppConfigUnsafe = (env: Readonly<Record<string, string | undefined>>)
       docsUrl: read.optional(UrlPath, { names: ["AIGW_FASTAPI__DOCS_URL"] }),
       openapiUrl: read.optional(UrlPath, { names: ["AIGW_FASTAPI__OPENAPI_URL"] }),
       redocUrl: read.optional(UrlPath, { names: ["AIGW_FASTAPI__REDOC_URL"] }),
-      reload: read.value(LaxBoolean, { names: ["AIGW_FASTAPI__RELOAD"], fallback: "false" })
+      reload: read.value(LaxBoolean, { names: ["AIGW_FASTAPI__RELOAD"], fallback: "false" }),
     },
     featureFlags: {
       excludedPostProcessing: read.json(PostProcessingOps, {
         names: ["AIGW_F__CODE_SUGGESTIONS__EXCL_POST_PROC", "AIGW_F__EXCL_POST_PROC"],
-        fallback: "[]"
-      })
+        fallback: "[]",
+      }),
     },
     snowplow: {
       enabled: read.value(LaxBoolean, { names: ["AIGW_SNOWPLOW__ENABLED"], fallback: "false" }),
       endpoint: read.optional(NonEmptyText, { names: ["AIGW_SNOWPLOW__ENDPOINT"] }),
       batchSize: read.value(PositiveInt, { names: ["AIGW_SNOWPLOW__BATCH_SIZE"], fallback: "10" }),
-      threadCount: read.value(PositiveInt, { names: ["AIGW_SNOWPLOW__THREAD_COUNT"], fallback: "1" })
+      threadCount: read.value(PositiveInt, { names: ["AIGW_SNOWPLOW__THREAD_COUNT"], fallback: "1" }),
     },
     instrumentator: {
       threadMonitoringEnabled: read.value(LaxBoolean, {
         names: ["AIGW_INSTRUMENTATOR__THREAD_MONITORING_ENABLED"],
-        fallback: "false"
+        fallback: "false",
       }),
       threadMonitoringIntervalSeconds: read.value(PositiveInt, {
         names: ["AIGW_INSTRUMENTATOR__THREAD_MONITORING_INTERVAL"],
-        fallback: "60"
-      })
+        fallback: "60",
+      }),
     },
     anthropic: {
       apiKey: optionalSecret(read.optional(Text, { names: ["ANTHROPIC_API_KEY"] })),
-      baseUrl: read.optional(NonEmptyText, { names: ["AIGW_ANTHROPIC__BASE_URL"] })
+      baseUrl: read.optional(NonEmptyText, { names: ["AIGW_ANTHROPIC__BASE_URL"] }),
     },
     vertexTextModel: {
       project: read.optional(NonEmptyText, { names: ["AIGW_VERTEX_TEXT_MODEL__PROJECT"] }),
-      location: read.value(NonEmptyText, { names: ["AIGW_VERTEX_TEXT_MODEL__LOCATION"], fallback: "us-central1" }),
+      location: read.value(NonEmptyText, {
+        names: ["AIGW_VERTEX_TEXT_MODEL__LOCATION"],
+        fallback: "us-central1",
+      }),
       endpoint: read.value(NonEmptyText, {
         names: ["AIGW_VERTEX_TEXT_MODEL__ENDPOINT"],
-        fallback: "us-central1-aiplatform.googleapis.com"
+        fallback: "us-central1-aiplatform.googleapis.com",
       }),
-      accessToken: optionalSecret(read.optional(Text, { names: ["AIGW_VERTEX_TEXT_MODEL__ACCESS_TOKEN"] }))
+      accessToken: optionalSecret(read.optional(Text, { names: ["AIGW_VERTEX_TEXT_MODEL__ACCESS_TOKEN"] })),
     },
     modelEngineConcurrencyLimits: read.json(ConcurrencyLimits, {
       names: ["AIGW_MODEL_ENGINE_CONCURRENCY_LIMITS"],
-      fallback: "{}"
+      fallback: "{}",
     }),
     models: {
-      catalogFile: read.optional(NonEmptyText, { names: ["AIGW_MODELS__CATALOG_FILE"] })
+      catalogFile: read.optional(NonEmptyText, { names: ["AIGW_MODELS__CATALOG_FILE"] }),
     },
     http: {
       maxBodyBytes: read.value(PositiveInt, { names: ["AIGW_HTTP__MAX_BODY_BYTES"], fallback: "8388608" }),
-      trustedProxies: read.networks({ names: ["AIGW_HTTP__TRUSTED_PROXIES"], fallback: "127.0.0.1/8,::1/128" })
-    }
+      trustedProxies: read.networks({
+        names: ["AIGW_HTTP__TRUSTED_PROXIES"],
+        fallback: "127.0.0.1/8,::1/128",
+      }),
+    },
   }
 }
 
@@ -283,7 +313,7 @@ const optionalSecret = (value: string | undefined) => value === undefined ? unde
 
 /** Parses a whole configuration; the failure names the first bad variable. */
 export const parseAppConfig = (
-  env: Readonly<Record<string, string | undefined>>
+  env: Readonly<Record<string, string | undefined>>,
 ): Result.Result<AppConfigShape, ConfigError> => {
   try {
     return Result.succeed(parseAppConfigUnsafe(env))

@@ -9,5 +9,5 @@ export const developmentDefaults: Readonly<Record<string, string>> = {
   AIGW_FASTAPI__DOCS_URL: "/docs",
   AIGW_FASTAPI__OPENAPI_URL: "/openapi.json",
   AIGW_FASTAPI__REDOC_URL: "/redoc",
-  AIGW_LOGGING__FORMAT_JSON: "false"
+  AIGW_LOGGING__FORMAT_JSON: "false",
 }

@@ -7,7 +7,7 @@ import { parse } from "dotenv"
 /** Merges `.env` text under the real environment; a missing file is passed as `undefined`. */
 export const mergeDotenv = (
   environment: Readonly<Record<string, string | undefined>>,
-  dotenvText: string | undefined
+  dotenvText: string | undefined,
 ): Record<string, string | undefined> => {
   const fromFile = dotenvText === undefined ? {} : parse(dotenvText)
   return { ...fromFile, ...definedOnly(environment) }

@@ -12,27 +12,29 @@ export const HealthStatus = Schema.Struct({ status: Schema.Literal("ok") })
 
 export const ReadyStatus = Schema.Struct({
   status: Schema.Literal("ok"),
-  checks: Schema.Record(Schema.String, Schema.Boolean)
+  checks: Schema.Record(Schema.String, Schema.Boolean),
 })
 
 /** 503 while a readiness check (e.g. the JWKS cache) has not passed yet. */
 export class NotReady extends Schema.TaggedError<NotReady>()("NotReady", {
   status: Schema.Literal("unavailable"),
-  checks: Schema.Record(Schema.String, Schema.Boolean)
+  checks: Schema.Record(Schema.String, Schema.Boolean),
 }, { httpApiStatus: 503 }) {}
 
 export class MonitoringApi extends HttpApiGroup.make("monitoring")
   .add(
     HttpApiEndpoint.get("healthz", "/monitoring/healthz", { success: HealthStatus }),
-    HttpApiEndpoint.get("ready", "/monitoring/ready", { success: ReadyStatus, error: NotReady })
+    HttpApiEndpoint.get("ready", "/monitoring/ready", { success: ReadyStatus, error: NotReady }),
   )
-  .annotateMerge(OpenApi.annotations({ title: "Monitoring", description: "Liveness and readiness probes" }))
-{}
+  .annotateMerge(
+    OpenApi.annotations({ title: "Monitoring", description: "Liveness and readiness probes" }),
+  ) {}
 
 export class Api extends HttpApi.make("aigw")
   .add(MonitoringApi)
+  // Report every bad field at once, as FastAPI did, not only the first.
+  .annotate(HttpApi.PayloadParseOptions, { errors: "all" })
   .annotateMerge(OpenApi.annotations({
     title: "aigw",
-    description: "AI gateway compatible with the GitLab AI Gateway (Code Suggestions, Duo Chat, X-Ray)."
-  }))
-{}
+    description: "AI gateway compatible with the GitLab AI Gateway (Code Suggestions, Duo Chat, X-Ray).",
+  })) {}

@@ -7,7 +7,7 @@
  * - anything unexpected: 500 `{"detail":"Internal Server Error"}`, logged with its stack.
  */
 import { Cause, Effect, Schema, SchemaIssue } from "effect"
-import { HttpServerError, HttpServerResponse } from "effect/http"
+import { HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiError } from "effect/http-api"
 
 const { HttpApiPayloadTooLarge, HttpApiSchemaError } = HttpApiError
@@ -27,7 +27,7 @@ export const methodNotAllowedResponse = () =>
 export const payloadTooLargeResponse = (limit: number) =>
   HttpServerResponse.jsonUnsafe(
     { detail: `Request body is larger than the limit of ${limit} bytes` },
-    { status: 413, headers: { connection: "close" } }
+    { status: 413, headers: { connection: "close" } },
   )
 
 export const internalErrorResponse = () =>
@@ -40,7 +40,7 @@ const locationOf = {
   Payload: "body",
   Params: "path",
   Query: "query",
-  Headers: "header"
+  Headers: "header",
 } as const
 
 const issueType = (issue: SchemaIssue.Issue): string => {
@@ -62,13 +62,19 @@ const issueType = (issue: SchemaIssue.Issue): string => {
 
 const leafIssues = (
   issue: SchemaIssue.Issue,
-  path: ReadonlyArray<PropertyKey>
+  path: ReadonlyArray<PropertyKey>,
 ): Array<{ readonly issue: SchemaIssue.Issue; readonly path: ReadonlyArray<PropertyKey> }> => {
   switch (issue._tag) {
     case "Pointer":
       return leafIssues(issue.issue, [...path, ...issue.path])
     case "Composite":
       return issue.issues.flatMap((inner) => leafIssues(inner, path))
+    case "AnyOf":
+      // A payload is decoded as a union of its schemas; a member that matched the shape reports
+      // its own issues. With none, the value was of the wrong type altogether.
+      return issue.issues.length === 0
+        ? [{ issue, path }]
+        : issue.issues.flatMap((inner) => leafIssues(inner, path))
     default:
       return [{ issue, path }]
   }
@@ -82,17 +88,18 @@ const isJsonSyntaxIssue = (issue: SchemaIssue.Issue) =>
 /** Turns a schema failure of one part of the request into FastAPI-style details. */
 export const detailsFromSchemaError = (
   kind: keyof typeof locationOf,
-  error: Schema.SchemaError
+  error: Schema.SchemaError,
+  bodyIsEmpty: boolean,
 ): Array<ValidationDetail> => {
   const root = locationOf[kind]
   if (isJsonSyntaxIssue(error.issue)) {
     return [{ type: "json_invalid", loc: [root], msg: "JSON decode error: the body is not valid JSON" }]
   }
+  if (kind === "Payload" && bodyIsEmpty) {
+    return [{ type: "missing", loc: [root], msg: "Field required: the request needs a JSON body" }]
+  }
   return leafIssues(error.issue, []).map(({ issue, path }) => {
     const loc = [root, ...path.map((key) => typeof key === "number" ? key : String(key))]
-    if (path.length === 0 && SchemaIssue.hasInput(issue) && issue.input === undefined) {
-      return { type: "missing", loc, msg: "Field required: the request needs a JSON body" }
-    }
     const message = issue._tag === "MissingKey"
       ? "Field required"
       : standardFormatter(issue).issues.map((entry) => entry.message).join("; ")
@@ -105,7 +112,7 @@ export const unsupportedContentTypeResponse = (contentType: string) =>
   validationErrorResponse([{
     type: "content_type",
     loc: ["body"],
-    msg: `Unsupported content type ${JSON.stringify(contentType)}: send the body as application/json`
+    msg: `Unsupported content type ${JSON.stringify(contentType)}: send the body as application/json`,
   }])
 
 export interface ErrorMappingOptions {
@@ -135,8 +142,8 @@ const pathOf = (url: string) => {
  */
 export const responseForCause = (
   cause: Cause.Cause<unknown>,
-  requestUrl: string,
-  options: ErrorMappingOptions
+  request: HttpServerRequest.HttpServerRequest,
+  options: ErrorMappingOptions,
 ): Effect.Effect<HttpServerResponse.HttpServerResponse | undefined> => {
   for (const reason of cause.reasons) {
     const error = reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : undefined
@@ -144,12 +151,18 @@ export const responseForCause = (
     if (HttpServerResponse.isHttpServerResponse(error)) return Effect.succeed(error)
     if (isRouteNotFound(error)) {
       return Effect.succeed(
-        options.isKnownPath(pathOf(requestUrl)) ? methodNotAllowedResponse() : notFoundResponse()
+        options.isKnownPath(pathOf(request.url)) ? methodNotAllowedResponse() : notFoundResponse(),
       )
     }
     if (HttpApiSchemaError.is(error) && error.kind in locationOf) {
-      return Effect.succeed(
-        validationErrorResponse(detailsFromSchemaError(error.kind as keyof typeof locationOf, error.cause))
+      const kind = error.kind as keyof typeof locationOf
+      // The body was read (and cached) before it failed to decode.
+      const bodyIsEmpty = kind === "Payload"
+        ? Effect.match(request.text, { onFailure: () => false, onSuccess: (text) => text === "" })
+        : Effect.succeed(false)
+      return Effect.map(
+        bodyIsEmpty,
+        (empty) => validationErrorResponse(detailsFromSchemaError(kind, error.cause, empty)),
       )
     }
     if (HttpApiPayloadTooLarge.is(error) || isBodyTooLarge(error)) {
@@ -157,12 +170,16 @@ export const responseForCause = (
     }
     if (isUnreadableBody(error)) {
       return Effect.succeed(
-        validationErrorResponse([{ type: "body_unreadable", loc: ["body"], msg: "The request body could not be read" }])
+        validationErrorResponse([{
+          type: "body_unreadable",
+          loc: ["body"],
+          msg: "The request body could not be read",
+        }]),
       )
     }
   }
   if (Cause.hasInterruptsOnly(cause)) return Effect.succeed(undefined)
   return Effect.logError("unhandled error while serving a request", cause).pipe(
-    Effect.as(internalErrorResponse())
+    Effect.as(internalErrorResponse()),
   )
 }

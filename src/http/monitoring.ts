@@ -10,15 +10,18 @@ import { Api, NotReady } from "./api.ts"
 export const MonitoringHandlers = HttpApiBuilder.group(
   Api,
   "monitoring",
-  Effect.fn(function*(handlers) {
+  Effect.fn(function* (handlers) {
     const readiness = yield* Readiness
     return handlers.handleAll({
       healthz: () => Effect.succeed({ status: "ok" as const }),
       ready: () =>
-        Effect.flatMap(readiness.current, (report) =>
-          report.ready
-            ? Effect.succeed({ status: "ok" as const, checks: report.checks })
-            : Effect.fail(new NotReady({ status: "unavailable", checks: report.checks })))
+        Effect.flatMap(
+          readiness.current,
+          (report) =>
+            report.ready
+              ? Effect.succeed({ status: "ok" as const, checks: report.checks })
+              : Effect.fail(new NotReady({ status: "unavailable", checks: report.checks })),
+        ),
     })
-  })
+  }),
 )

@@ -19,15 +19,15 @@ export class Readiness extends Context.Service<Readiness, {
 }>()("aigw/monitoring/Readiness") {
   static readonly layer = Layer.effect(
     Readiness,
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const checks = yield* Ref.make<Readonly<Record<string, boolean>>>({})
       return Readiness.of({
         report: (name, ready) => Ref.update(checks, (current) => ({ ...current, [name]: ready })),
         current: Effect.map(Ref.get(checks), (current) => ({
           ready: Object.values(current).every(Boolean),
-          checks: current
-        }))
+          checks: current,
+        })),
       })
-    })
+    }),
   )
 }

@@ -30,14 +30,14 @@ const levelNames: Record<LogLevel.LogLevel, string> = {
   Warn: "warning",
   Error: "error",
   Fatal: "critical",
-  None: "info"
+  None: "info",
 }
 
 const minimumLevels: Record<LogLevelName, LogLevel.LogLevel> = {
   debug: "Debug",
   info: "Info",
   warning: "Warn",
-  error: "Error"
+  error: "Error",
 }
 
 /** The annotation naming the component that logged, e.g. `api.access`. */
@@ -52,7 +52,7 @@ const toRecord = (options: Logger.Options<unknown>): LogRecord => {
   const record: LogRecord = {
     timestamp: options.date.toISOString(),
     level: levelNames[options.logLevel],
-    logger: "aigw"
+    logger: "aigw",
   }
   const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
   for (const key in annotations) record[key] = annotations[key]
@@ -98,7 +98,7 @@ export const makeLineLogger = (formatJson: boolean): Logger.Logger<unknown, stri
  * the same lines are appended to that file (batched, flushed when the app shuts down).
  */
 export const layer: Layer.Layer<never, never, AppConfig | LogSink | FileSystem.FileSystem> = Layer.unwrap(
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const config = yield* AppConfig
     const sink = yield* LogSink
     const lineLogger = makeLineLogger(config.logging.formatJson)
@@ -108,5 +108,5 @@ export const layer: Layer.Layer<never, never, AppConfig | LogSink | FileSystem.F
     if (file === undefined) return Layer.merge(Logger.layer([toSink]), level)
     const toFile = Logger.toFile(lineLogger, file, { flag: "a" }).pipe(Effect.orDie)
     return Layer.merge(Logger.layer([toSink, toFile]), level)
-  })
+  }),
 )

@@ -21,12 +21,12 @@ export const startTestApp = (env: Readonly<Record<string, string>> = {}): TestAp
   const { handler, dispose } = makeWebHandler({
     config: AppConfig.layerTest(env),
     fileSystem: NodeFileSystem.layer,
-    logSink: LogSink.layerMemory(lines)
+    logSink: LogSink.layerMemory(lines),
   })
   return {
     request: (path, init) => handler(new Request(new URL(path, "http://aigw.test"), init)),
     logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
-    dispose
+    dispose,
   }
 }
 
@@ -34,6 +34,5 @@ export const startTestApp = (env: Readonly<Record<string, string>> = {}): TestAp
 export const postJson = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
   method: "POST",
   headers: { "content-type": "application/json", ...headers },
-  body: typeof body === "string" ? body : JSON.stringify(body)
+  body: typeof body === "string" ? body : JSON.stringify(body),
 })
-

@@ -16,7 +16,7 @@ export const stripAiPrefix = (url: string): string => {
 }
 
 export const aiPrefixRouting = <E, R>(
-  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
   Effect.updateService(app, HttpServerRequest.HttpServerRequest, (request) => {
     const url = stripAiPrefix(request.url)

@@ -6,15 +6,26 @@
 import { Context, Effect, Option } from "effect"
 import { HttpServerRequest, type HttpServerResponse } from "effect/http"
 
-export const WebPeerAddress = Context.Reference<string | undefined>("aigw/http/WebPeerAddress", {
-  defaultValue: () => undefined
+export interface PeerAddress {
+  readonly hostname: string
+  readonly port: number
+}
+
+export const WebPeerAddress = Context.Reference<PeerAddress | undefined>("aigw/http/WebPeerAddress", {
+  defaultValue: () => undefined,
 })
 
 export const webPeerAddress = <E, R>(
-  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(Effect.service(WebPeerAddress), (peer) =>
-    peer === undefined ? app : Effect.updateService(app, HttpServerRequest.HttpServerRequest, (request) =>
-      Option.isSome(request.remoteAddress)
-        ? request
-        : request.modify({ remoteAddress: Option.some<string>(peer), peerAddress: Option.some<string>(peer) })))
+  Effect.flatMap(
+    Effect.service(WebPeerAddress),
+    (peer) =>
+      peer === undefined
+        ? app
+        : Effect.updateService(app, HttpServerRequest.HttpServerRequest, (request) =>
+          Option.isSome(request.remoteAddress) ? request : request.modify({
+            remoteAddress: Option.some<string>(peer.hostname),
+            peerAddress: Option.some<string>(peer.hostname),
+          })),
+  )

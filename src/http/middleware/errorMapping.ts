@@ -4,11 +4,16 @@
  */
 import { ByteSize, Effect } from "effect"
 import { HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { type ErrorMappingOptions, payloadTooLargeResponse, responseForCause, unsupportedContentTypeResponse } from "../errors.ts"
+import {
+  type ErrorMappingOptions,
+  payloadTooLargeResponse,
+  responseForCause,
+  unsupportedContentTypeResponse,
+} from "../errors.ts"
 
 export const errorMapping = (options: ErrorMappingOptions) =>
 <E, R>(
-  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | HttpServerRequest.HttpServerRequest> =>
   Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), (request) => {
     const declared = Number(request.headers["content-length"])
@@ -22,10 +27,10 @@ export const errorMapping = (options: ErrorMappingOptions) =>
       ),
       Effect.catchCause((cause) =>
         Effect.map(
-          responseForCause(cause, request.url, options),
-          (response) => response ?? HttpServerResponse.empty({ status: 499 })
+          responseForCause(cause, request, options),
+          (response) => response ?? HttpServerResponse.empty({ status: 499 }),
         )
       ),
-      Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(options.maxBodyBytes))
+      Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(options.maxBodyBytes)),
     )
   })

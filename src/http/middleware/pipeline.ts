@@ -12,22 +12,22 @@ import { webPeerAddress } from "./clientAddress.ts"
 import { errorMapping } from "./errorMapping.ts"
 import { requestContext } from "./requestContext.ts"
 
-const withoutTrailingSlash = (path: string) => path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path
+const withoutTrailingSlash = (path: string) =>
+  path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path
 
 /** `paths`: every path served (without `/ai`), to answer 405 rather than 404 for them. */
 export const requestPipeline = (config: AppConfigShape, paths: ReadonlySet<string>) => {
   const mapErrors = errorMapping({
     maxBodyBytes: config.http.maxBodyBytes,
-    isKnownPath: (path) => paths.has(withoutTrailingSlash(path))
+    isKnownPath: (path) => paths.has(withoutTrailingSlash(path)),
   })
   const forwarded = HttpMiddleware.xForwardedHeaders({ trustedProxies: [...config.http.trustedProxies] })
   const cors = HttpMiddleware.cors({ allowedMethods: ["POST"] })
   // Declared as still failing with `unknown` only to satisfy the router's typing of global
   // middleware; errorMapping answers every failure.
   const pipeline = (
-    app: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>
+    app: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>,
   ): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, HttpServerRequest.HttpServerRequest> =>
     webPeerAddress(forwarded(requestContext(cors(aiPrefixRouting(mapErrors(app))))))
   return HttpRouter.middleware(pipeline, { global: true })
 }
-

@@ -1,0 +1,66 @@
+/**
+ * Deno 2 entrypoint: `deno run --allow-net --allow-env --allow-read --allow-write --allow-sys
+ * src/main.deno.ts` (or `npm run start:deno`). Serves the same app as Node, through its web
+ * handler and `Deno.serve`; add `--dev` for the embedded development defaults.
+ *
+ * SIGTERM/SIGINT: stop accepting, let in-flight requests and streams finish (up to 30 s), exit 0.
+ */
+import { NodeFileSystem } from "@effect/platform-node"
+import { Context, Layer, Result } from "effect"
+import { makeWebHandler } from "./app.ts"
+import { AppConfig, parseAppConfig } from "./config/AppConfig.ts"
+import { developmentDefaults } from "./config/development.ts"
+import { mergeDotenv } from "./config/dotenv.ts"
+import { WebPeerAddress } from "./http/middleware/clientAddress.ts"
+
+const readDotenv = (): string | undefined => {
+  try {
+    return Deno.readTextFileSync(".env")
+  } catch {
+    return undefined
+  }
+}
+
+const development = Deno.args.includes("--dev")
+const environment = mergeDotenv(Deno.env.toObject(), readDotenv())
+const parsed = parseAppConfig(development ? { ...developmentDefaults, ...environment } : environment)
+if (Result.isFailure(parsed)) {
+  console.error(parsed.failure.line)
+  Deno.exit(1)
+}
+const config = parsed.success
+
+const { handler, dispose } = makeWebHandler({
+  config: Layer.succeed(AppConfig, AppConfig.of(config)),
+  fileSystem: NodeFileSystem.layer,
+})
+
+const server = Deno.serve({
+  hostname: config.fastapi.apiHost,
+  port: config.fastapi.apiPort,
+  onListen: ({ hostname, port }) => {
+    console.log(JSON.stringify({
+      timestamp: new Date().toISOString(),
+      level: "info",
+      logger: "aigw",
+      event: `Listening on http://${hostname}:${port}`,
+    }))
+  },
+}, (request, info) => {
+  const peer = info.remoteAddr.transport === "tcp"
+    ? { hostname: info.remoteAddr.hostname, port: info.remoteAddr.port }
+    : undefined
+  return handler(request, peer === undefined ? Context.empty() : Context.make(WebPeerAddress, peer))
+})
+
+const shutdownGraceMs = 30_000
+let stopping = false
+const stop = async () => {
+  if (stopping) return
+  stopping = true
+  await Promise.race([server.shutdown(), new Promise((resolve) => setTimeout(resolve, shutdownGraceMs))])
+  await dispose()
+  Deno.exit(0)
+}
+Deno.addSignalListener("SIGTERM", stop)
+Deno.addSignalListener("SIGINT", stop)
