@@ -1,7 +1,8 @@
 /**
- * Deno 2 entrypoint: `deno run --allow-net --allow-env --allow-read --allow-write --allow-sys
- * src/main.deno.ts` (or `npm run start:deno`). Serves the same app as Node, through its web
- * handler and `Deno.serve`; add `--dev` for the embedded development defaults.
+ * Deno 2 entrypoint: `npm run start:deno` (see package.json for the permissions). Serves the
+ * same app as Node, through its web handler and `Deno.serve`; add `--dev` for the embedded
+ * development defaults. `--unstable-no-legacy-abort` makes `request.signal` abort only when the
+ * client goes away, so a finished response does not interrupt the request's fiber.
  *
  * SIGTERM/SIGINT: stop accepting, let in-flight requests and streams finish (up to 30 s), exit 0.
  */

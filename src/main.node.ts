@@ -11,9 +11,25 @@ import { HttpRouter } from "effect/http"
 import { readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import { AppLayer, makeRuntimeLayer } from "./app.ts"
-import { AppConfig, parseAppConfig } from "./config/AppConfig.ts"
+import { AppConfig, type AppConfigShape, parseAppConfig } from "./config/AppConfig.ts"
 import { developmentDefaults } from "./config/development.ts"
 import { mergeDotenv } from "./config/dotenv.ts"
+
+/** How long in-flight requests and streams may run on after a shutdown signal (SPEC §8). */
+export const shutdownGrace = "30 seconds"
+
+/**
+ * The Node HTTP server for an app layer: listens on the configured host and port, and on
+ * interruption (a signal) stops accepting and lets in-flight requests finish within the grace.
+ */
+export const nodeServer = <E, R>(config: AppConfigShape, app: Layer.Layer<never, E, R>) =>
+  HttpRouter.serve(app, { disableLogger: true }).pipe(
+    Layer.provide(NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), {
+      host: config.fastapi.apiHost,
+      port: config.fastapi.apiPort,
+      gracefulShutdownTimeout: shutdownGrace
+    }))
+  )
 
 const readDotenv = (): string | undefined => {
   try {
@@ -23,33 +39,23 @@ const readDotenv = (): string | undefined => {
   }
 }
 
-const development = process.argv.includes("--dev")
-const environment = mergeDotenv(process.env, readDotenv())
-const parsed = parseAppConfig(development ? { ...developmentDefaults, ...environment } : environment)
-if (Result.isFailure(parsed)) {
-  process.stderr.write(`${parsed.failure.line}\n`)
-  process.exit(1)
+const main = () => {
+  const development = process.argv.includes("--dev")
+  const environment = mergeDotenv(process.env, readDotenv())
+  const parsed = parseAppConfig(development ? { ...developmentDefaults, ...environment } : environment)
+  if (Result.isFailure(parsed)) {
+    process.stderr.write(`${parsed.failure.line}\n`)
+    process.exit(1)
+  }
+  const config = parsed.success
+  const runtime = makeRuntimeLayer({
+    config: Layer.succeed(AppConfig, AppConfig.of(config)),
+    fileSystem: NodeFileSystem.layer
+  })
+  NodeRuntime.runMain(Layer.launch(nodeServer(config, AppLayer).pipe(Layer.provide(runtime))), {
+    // A signal interrupts the server after it drained: that is a clean exit, not a failure.
+    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1)
+  })
 }
-const config = parsed.success
 
-const server = NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), {
-  host: config.fastapi.apiHost,
-  port: config.fastapi.apiPort,
-  gracefulShutdownTimeout: "30 seconds",
-})
-
-const runtime = makeRuntimeLayer({
-  config: Layer.succeed(AppConfig, AppConfig.of(config)),
-  fileSystem: NodeFileSystem.layer,
-})
-
-const main = HttpRouter.serve(AppLayer, { disableLogger: true }).pipe(
-  Layer.provide(server),
-  Layer.provide(runtime),
-  Layer.launch,
-)
-
-NodeRuntime.runMain(main, {
-  // A signal interrupts the server after it drained: that is a clean exit, not a failure.
-  teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1),
-})
+if (import.meta.main) main()

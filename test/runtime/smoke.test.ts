@@ -1,0 +1,47 @@
+/**
+ * Each runtime runs the same sources as a real process: it starts, answers, refuses bad
+ * configuration with one line and exit code 1, and exits 0 on SIGTERM. (That requests in
+ * flight finish first is shown in shutdown.test.ts against the same Node server layer.)
+ */
+import { afterEach, describe, expect, it } from "vitest"
+import { type RunningGateway, runGatewayToExit, type Runtime, startGateway } from "../support/process.ts"
+
+let running: Array<RunningGateway> = []
+afterEach(() => {
+  for (const gateway of running) gateway.child.kill("SIGKILL")
+  running = []
+})
+
+const start = async (runtime: Runtime, env: Record<string, string> = {}) => {
+  const gateway = await startGateway(runtime, env)
+  running.push(gateway)
+  return gateway
+}
+
+describe.each(["node", "deno"] as const)("%s runtime", (runtime) => {
+  it("serves healthz and a JSON 404", async () => {
+    const gateway = await start(runtime)
+    const health = await fetch(`${gateway.baseUrl}/monitoring/healthz`)
+    expect(health.status).toBe(200)
+    expect(await health.json()).toEqual({ status: "ok" })
+    const missing = await fetch(`${gateway.baseUrl}/nothing-here`)
+    expect(missing.status).toBe(404)
+    expect(await missing.json()).toEqual({ detail: "Not Found" })
+    expect(missing.headers.get("x-request-id")).toBeTruthy()
+  })
+
+  it("stops with one line naming a bad variable and exit code 1", async () => {
+    const result = await runGatewayToExit(runtime, { AIGW_FASTAPI__API_PORT: "abc" })
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^invalid configuration: AIGW_FASTAPI__API_PORT: .*abc/)
+    ])
+  })
+
+  it("on SIGTERM refuses new connections and exits 0", async () => {
+    const gateway = await start(runtime)
+    gateway.child.kill("SIGTERM")
+    expect(await gateway.exited).toBe(0)
+    await expect(fetch(`${gateway.baseUrl}/monitoring/healthz`)).rejects.toThrow()
+  })
+})
