@@ -27,8 +27,8 @@ export const nodeServer = <E, R>(config: AppConfigShape, app: Layer.Layer<never,
     Layer.provide(NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), {
       host: config.fastapi.apiHost,
       port: config.fastapi.apiPort,
-      gracefulShutdownTimeout: shutdownGrace
-    }))
+      gracefulShutdownTimeout: shutdownGrace,
+    })),
   )
 
 const readDotenv = (): string | undefined => {
@@ -50,11 +50,11 @@ const main = () => {
   const config = parsed.success
   const runtime = makeRuntimeLayer({
     config: Layer.succeed(AppConfig, AppConfig.of(config)),
-    fileSystem: NodeFileSystem.layer
+    fileSystem: NodeFileSystem.layer,
   })
   NodeRuntime.runMain(Layer.launch(nodeServer(config, AppLayer).pipe(Layer.provide(runtime))), {
     // A signal interrupts the server after it drained: that is a clean exit, not a failure.
-    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1)
+    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1),
   })
 }
 

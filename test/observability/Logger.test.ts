@@ -6,18 +6,20 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { makeRuntimeLayer } from "../../src/app.ts"
 import { AppConfig } from "../../src/config/AppConfig.ts"
-import { LogSink, loggerName } from "../../src/observability/Logger.ts"
+import { loggerName, LogSink } from "../../src/observability/Logger.ts"
 
 const runLogging = async (env: Record<string, string>, program: Effect.Effect<void>) => {
   const lines: Array<string> = []
   const runtime = makeRuntimeLayer({
     config: AppConfig.layerTest(env),
     fileSystem: NodeFileSystem.layer,
-    logSink: LogSink.layerMemory(lines)
+    logSink: LogSink.layerMemory(lines),
   })
-  await Effect.runPromise(Effect.scoped(Layer.build(runtime).pipe(
-    Effect.flatMap((context) => Effect.provideContext(program, context))
-  )))
+  await Effect.runPromise(Effect.scoped(
+    Layer.build(runtime).pipe(
+      Effect.flatMap((context) => Effect.provideContext(program, context)),
+    ),
+  ))
   return lines
 }
 
@@ -27,8 +29,8 @@ describe("JSON lines", () => {
       {},
       Effect.logInfo("model answered", { model_name: "code-gecko@002", tokens: 12 }).pipe(
         loggerName("codesuggestions"),
-        Effect.annotateLogs("correlation_id", "corr-9")
-      )
+        Effect.annotateLogs("correlation_id", "corr-9"),
+      ),
     )
     expect(lines).toHaveLength(1)
     const record = JSON.parse(lines[0]!)
@@ -39,18 +41,18 @@ describe("JSON lines", () => {
       event: "model answered",
       correlation_id: "corr-9",
       model_name: "code-gecko@002",
-      tokens: 12
+      tokens: 12,
     })
   })
 
   it("name levels as the original did and include the cause of errors", async () => {
     const lines = await runLogging(
       { AIGW_LOGGING__LEVEL: "debug" },
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         yield* Effect.logDebug("d")
         yield* Effect.logWarning("w")
         yield* Effect.logError("e", new Error("the cause"))
-      })
+      }),
     )
     const records = lines.map((line) => JSON.parse(line))
     expect(records.map((record) => record.level)).toEqual(["debug", "warning", "error"])
@@ -60,11 +62,11 @@ describe("JSON lines", () => {
   it("drop events below the configured level", async () => {
     const lines = await runLogging(
       { AIGW_LOGGING__LEVEL: "error" },
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         yield* Effect.logInfo("i")
         yield* Effect.logWarning("w")
         yield* Effect.logError("e")
-      })
+      }),
     )
     expect(lines.map((line) => JSON.parse(line).event)).toEqual(["e"])
   })
@@ -74,7 +76,7 @@ describe("plain text", () => {
   it("is used when AIGW_LOGGING__FORMAT_JSON=false", async () => {
     const lines = await runLogging(
       { AIGW_LOGGING__FORMAT_JSON: "false" },
-      Effect.logInfo("started", { port: 5052 }).pipe(loggerName("aigw"))
+      Effect.logInfo("started", { port: 5052 }).pipe(loggerName("aigw")),
     )
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+ INFO +\[aigw\] started port=5052$/)
@@ -86,10 +88,10 @@ describe("log file", () => {
     const file = join(mkdtempSync(join(tmpdir(), "aigw-log-")), "aigw.log")
     const lines = await runLogging(
       { AIGW_LOGGING__TO_FILE: file },
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         yield* Effect.logInfo("one")
         yield* Effect.logInfo("two")
-      })
+      }),
     )
     const written = readFileSync(file, "utf8").trim().split("\n")
     expect(written).toEqual(lines)

@@ -32,14 +32,14 @@ describe("Node server shutdown", () => {
     const port = await freePort()
     const config = Result.getOrThrow(parseAppConfig({
       AIGW_FASTAPI__API_HOST: "127.0.0.1",
-      AIGW_FASTAPI__API_PORT: String(port)
+      AIGW_FASTAPI__API_PORT: String(port),
     }))
     let releaseSlow = () => {}
     const released = new Promise<void>((resolve) => (releaseSlow = resolve))
     const slowRoute = HttpRouter.add(
       "GET",
       "/slow",
-      Effect.promise(() => released).pipe(Effect.as(HttpServerResponse.text("finished")))
+      Effect.promise(() => released).pipe(Effect.as(HttpServerResponse.text("finished"))),
     )
     const serving = Effect.runFork(Layer.launch(nodeServer(config, slowRoute)))
     const baseUrl = `http://127.0.0.1:${port}`

@@ -4,7 +4,7 @@
  * flight finish first is shown in shutdown.test.ts against the same Node server layer.)
  */
 import { afterEach, describe, expect, it } from "vitest"
-import { type RunningGateway, runGatewayToExit, type Runtime, startGateway } from "../support/process.ts"
+import { runGatewayToExit, type RunningGateway, type Runtime, startGateway } from "../support/process.ts"
 
 let running: Array<RunningGateway> = []
 afterEach(() => {
@@ -34,7 +34,7 @@ describe.each(["node", "deno"] as const)("%s runtime", (runtime) => {
     const result = await runGatewayToExit(runtime, { AIGW_FASTAPI__API_PORT: "abc" })
     expect(result.code).toBe(1)
     expect(result.stderr.trim().split("\n")).toEqual([
-      expect.stringMatching(/^invalid configuration: AIGW_FASTAPI__API_PORT: .*abc/)
+      expect.stringMatching(/^invalid configuration: AIGW_FASTAPI__API_PORT: .*abc/),
     ])
   })
 

@@ -32,7 +32,7 @@ const commandFor = (runtime: Runtime): [string, Array<string>] =>
       "--allow-write",
       "--allow-sys",
       "--unstable-no-legacy-abort",
-      "src/main.deno.ts"
+      "src/main.deno.ts",
     ]]
 
 export interface RunningGateway {
@@ -45,7 +45,7 @@ export interface RunningGateway {
 /** Spawns the gateway and waits until it answers its liveness probe. */
 export const startGateway = async (
   runtime: Runtime,
-  env: Record<string, string> = {}
+  env: Record<string, string> = {},
 ): Promise<RunningGateway> => {
   const port = await freePort()
   const [command, args] = commandFor(runtime)
@@ -58,9 +58,9 @@ export const startGateway = async (
       AIGW_FASTAPI__API_HOST: "127.0.0.1",
       AIGW_FASTAPI__API_PORT: String(port),
       AIGW_AUTH__BYPASS_EXTERNAL: "true",
-      ...env
+      ...env,
     },
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: ["ignore", "pipe", "pipe"],
   })
   let output = ""
   child.stdout!.on("data", (chunk) => (output += chunk))
@@ -88,7 +88,7 @@ export const runGatewayToExit = async (runtime: Runtime, env: Record<string, str
   const child = spawn(command, args, {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: ["ignore", "pipe", "pipe"],
   })
   let stdout = ""
   let stderr = ""
