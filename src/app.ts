@@ -6,6 +6,7 @@
 import { Effect, FileSystem, Layer } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar, HttpApiSwagger } from "effect/http-api"
+import * as AuthMiddleware from "./auth/middleware.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { Api } from "./http/api.ts"
 import { requestPipeline } from "./http/middleware/pipeline.ts"
@@ -39,6 +40,7 @@ export const HttpAppLayer = Layer.unwrap(
   Effect.map(Effect.service(AppConfig), (config) => {
     const api = HttpApiBuilder.layer(Api, { openapiPath: config.fastapi.openapiUrl }).pipe(
       Layer.provide(MonitoringHandlers),
+      Layer.provide(AuthMiddleware.layer),
     )
     return Layer.mergeAll(api, requestPipeline(config, servedPaths(config)), ...docsRoutes(config))
   }),

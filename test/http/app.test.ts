@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest"
 import { startTestApp, type TestApp } from "../support/app.ts"
+import { startOidcProvider } from "../support/oidcProvider.ts"
 
 let app: TestApp | undefined
 const start = (env: Record<string, string> = {}) => (app = startTestApp(env))
@@ -19,6 +20,31 @@ describe("monitoring", () => {
     const response = await start().request("/monitoring/ready")
     expect(response.status).toBe(200)
     expect(await response.json()).toMatchObject({ status: "ok" })
+  })
+
+  it("is not ready until the auth keys were fetched once", async () => {
+    const provider = await startOidcProvider()
+    try {
+      provider.setMode("down")
+      const app = start({
+        AIGW_AUTH__BYPASS_EXTERNAL: "false",
+        AIGW_GITLAB_URL: provider.url,
+        AIGW_CUSTOMER_PORTAL_URL: "",
+      })
+      const notReady = await app.request("/monitoring/ready")
+      expect(notReady.status).toBe(503)
+      expect(await notReady.json()).toMatchObject({ status: "unavailable", checks: { jwks: false } })
+      expect((await app.request("/monitoring/healthz")).status).toBe(200)
+      provider.setMode("up")
+      let ready = 0
+      for (let attempt = 0; attempt < 100 && ready !== 200; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        ready = (await app.request("/monitoring/ready")).status
+      }
+      expect(ready).toBe(200)
+    } finally {
+      await provider.close()
+    }
   })
 
   it("serves every route under /ai too", async () => {
@@ -202,7 +228,7 @@ describe("access log", () => {
   })
 
   it("is silent below the configured level", async () => {
-    const app = start({ AIGW_LOGGING__LEVEL: "warning" })
+    const app = start({ AIGW_LOGGING__LEVEL: "error" })
     await app.request("/nothing")
     expect(app.logs()).toEqual([])
   })

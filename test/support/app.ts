@@ -16,10 +16,14 @@ export interface TestApp {
   readonly dispose: () => Promise<void>
 }
 
+/**
+ * Auth is bypassed unless the test configures it (`AIGW_AUTH__BYPASS_EXTERNAL=false` with
+ * providers from oidcProvider.ts), so no test reaches the real GitLab.com.
+ */
 export const startTestApp = (env: Readonly<Record<string, string>> = {}): TestApp => {
   const lines: Array<string> = []
   const { handler, dispose } = makeWebHandler({
-    config: AppConfig.layerTest(env),
+    config: AppConfig.layerTest({ AIGW_AUTH__BYPASS_EXTERNAL: "true", ...env }),
     fileSystem: NodeFileSystem.layer,
     logSink: LogSink.layerMemory(lines),
   })

@@ -1,0 +1,121 @@
+/**
+ * Authenticator: turns a bearer token into an Identity, or refuses it (SPEC §2).
+ *
+ * Verified tokens are remembered by their SHA-256 until their `exp` (at most 10,000, least
+ * recently used first out), so a client sending the same token on every request pays the RSA
+ * verification once. A remembered token stops being accepted as soon as the key that
+ * verified it is gone from the key set (revoked at the provider). Tokens themselves are
+ * neither kept nor logged.
+ */
+import { Cache, Clock, Context, Effect, Layer } from "effect"
+import { InvalidToken } from "./errors.ts"
+import type { IdentityShape } from "./Identity.ts"
+import { Jwks } from "./Jwks.ts"
+import type { VerificationKey } from "./oidcDiscovery.ts"
+import {
+  gatewayAudience,
+  type Outcome,
+  parseToken,
+  type VerificationPolicy,
+  verifyWithKeys,
+} from "./tokenVerification.ts"
+
+export interface AuthenticatorShape {
+  readonly authenticate: (token: string) => Effect.Effect<IdentityShape, InvalidToken>
+}
+
+export interface AuthenticatorOptions {
+  /** Default `gitlab-ai-gateway`. */
+  readonly audience?: string
+  /** Seconds; capped at 60 (SPEC §2). Default 60. */
+  readonly clockToleranceSeconds?: number
+  /** Verified tokens remembered. Default 10,000. */
+  readonly cacheCapacity?: number
+}
+
+interface RememberedToken {
+  readonly identity: IdentityShape
+  readonly key: VerificationKey
+  readonly ttlMillis: number
+}
+
+const encoder = new TextEncoder()
+
+const tokenHash = (token: string): Effect.Effect<string> =>
+  Effect.promise(async () => {
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(token)))
+    let hex = ""
+    for (const byte of digest) hex += byte.toString(16).padStart(2, "0")
+    return hex
+  })
+
+const make = (options: AuthenticatorOptions) =>
+  Effect.gen(function* () {
+    const jwks = yield* Jwks
+    const policy: VerificationPolicy = {
+      audience: options.audience ?? gatewayAudience,
+      clockToleranceSeconds: Math.min(Math.max(options.clockToleranceSeconds ?? 60, 0), 60),
+    }
+    const remembered = yield* Cache.makeWith<string, RememberedToken>(
+      // Entries are only ever `set` after a verification; a lookup has nothing to compute.
+      () => Effect.die(new Error("the token cache is filled by set only")),
+      {
+        capacity: options.cacheCapacity ?? 10_000,
+        timeToLive: (exit) => exit._tag === "Success" ? exit.value.ttlMillis : 0,
+      },
+    )
+
+    const verify = (token: string, hash: string) =>
+      Effect.gen(function* () {
+        const parsed = parseToken(token)
+        if ("rejected" in parsed) return yield* new InvalidToken({ reason: parsed.rejected })
+        let keySet = yield* jwks.current
+        let outcome: Outcome = yield* verifyWithKeys(
+          token,
+          parsed,
+          keySet,
+          policy,
+          yield* Clock.currentTimeMillis,
+        )
+        if (outcome._tag === "NoKey") {
+          const refreshed = yield* jwks.refreshForUnknownKey
+          if (refreshed.generation !== keySet.generation) {
+            keySet = refreshed
+            outcome = yield* verifyWithKeys(token, parsed, keySet, policy, yield* Clock.currentTimeMillis)
+          }
+        }
+        if (outcome._tag !== "Verified") {
+          const reason = keySet.keys.length === 0
+            ? `no signing keys were ever loaded from the OIDC providers (${jwks.providers.join(", ")})`
+            : outcome.reason
+          return yield* new InvalidToken({ reason })
+        }
+        const ttlMillis = outcome.identity.expiresAt * 1000 - (yield* Clock.currentTimeMillis)
+        if (ttlMillis > 0) {
+          yield* Cache.set(remembered, hash, { identity: outcome.identity, key: outcome.key, ttlMillis })
+        }
+        return outcome.identity
+      })
+
+    const authenticate = (token: string): Effect.Effect<IdentityShape, InvalidToken> =>
+      Effect.gen(function* () {
+        const hash = yield* tokenHash(token)
+        const hit = yield* Cache.getOption(remembered, hash)
+        if (hit._tag === "Some") {
+          const keySet = yield* jwks.current
+          if (keySet.keys.includes(hit.value.key)) return hit.value.identity
+          yield* Cache.invalidate(remembered, hash)
+        }
+        return yield* verify(token, hash)
+      })
+
+    return Authenticator.of({ authenticate })
+  })
+
+export class Authenticator
+  extends Context.Service<Authenticator, AuthenticatorShape>()("aigw/auth/Authenticator") {
+  static readonly layer: Layer.Layer<Authenticator, never, Jwks> = Layer.effect(Authenticator, make({}))
+
+  static readonly layerWith = (options: AuthenticatorOptions): Layer.Layer<Authenticator, never, Jwks> =>
+    Layer.effect(Authenticator, make(options))
+}

@@ -1,0 +1,42 @@
+/**
+ * Route scopes (SPEC §2): a route declares the scopes a token must grant, with the
+ * `RequiredScopes` annotation on the endpoint (or on the whole group):
+ *
+ * ```ts
+ * HttpApiEndpoint.post("completions", "/v2/code/completions", { ... })
+ *   .annotate(RequiredScopes, ["code_suggestions"])
+ * ```
+ *
+ * Every entry must be granted; an entry written `a|b` is granted by either scope.
+ * An endpoint's annotation wins over its group's; without either, any valid token passes.
+ */
+import { Context } from "effect"
+import type { HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
+import { hasScope, type IdentityShape } from "./Identity.ts"
+
+export class RequiredScopes extends Context.Service<RequiredScopes, ReadonlyArray<string>>()(
+  "aigw/auth/RequiredScopes",
+) {}
+
+/** One requirement per entry; each requirement lists the scopes that satisfy it. */
+export type ScopeRequirement = ReadonlyArray<ReadonlyArray<string>>
+
+/** Parses `["a|b", "c"]` into `[["a", "b"], ["c"]]`; blanks are ignored. */
+export const parseScopeRequirement = (entries: ReadonlyArray<string>): ScopeRequirement =>
+  entries
+    .map((entry) => entry.split("|").map((scope) => scope.trim()).filter((scope) => scope !== ""))
+    .filter((alternatives) => alternatives.length > 0)
+
+/** Whether the identity satisfies every entry of the requirement. */
+export const satisfiesScopes = (identity: IdentityShape, requirement: ScopeRequirement): boolean =>
+  requirement.every((alternatives) => alternatives.some((scope) => hasScope(identity, scope)))
+
+/** The requirement declared on an endpoint, else on its group, else none. */
+export const scopeRequirementOf = (
+  endpoint: HttpApiEndpoint.Top,
+  group: HttpApiGroup.Top,
+): ScopeRequirement => {
+  const declared = Context.getOrUndefined(endpoint.annotations, RequiredScopes) ??
+    Context.getOrUndefined(group.annotations, RequiredScopes) ?? []
+  return parseScopeRequirement(declared)
+}

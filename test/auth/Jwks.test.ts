@@ -1,0 +1,235 @@
+/**
+ * Jwks against real fake providers on 127.0.0.1: discovery, merging, sharing one fetch,
+ * timeouts, outages, rotation and the refresh throttle.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { TestClock } from "effect/testing"
+import { Jwks, providersOf } from "../../src/auth/Jwks.ts"
+import { AppConfig } from "../../src/config/AppConfig.ts"
+import { Readiness } from "../../src/monitoring/Readiness.ts"
+import { oidcProvider } from "../support/oidcProvider.ts"
+import { captureLogs, fastRetries, jwksStack } from "./harness.ts"
+
+const kidsOf = (keys: ReadonlyArray<{ readonly kid: string | undefined }>) =>
+  keys.map((key) => key.kid).sort()
+
+const readyCheck = Effect.map(Effect.service(Readiness), (readiness) => readiness.current)
+
+describe("Jwks", () => {
+  it.live("merges the keys of both providers, each with its issuer, and reports ready", () =>
+    Effect.gen(function* () {
+      const gitlab = yield* oidcProvider({ keys: 2 })
+      const customers = yield* oidcProvider({ issuer: (url) => `${url}/` })
+      const logs = captureLogs()
+      yield* Effect.gen(function* () {
+        const jwks = yield* Jwks
+        const keySet = yield* jwks.current
+        assert.deepStrictEqual(
+          kidsOf(keySet.keys),
+          [...gitlab.keys(), ...customers.keys()].map((key) => key.kid).sort(),
+        )
+        for (const key of keySet.keys) {
+          const owner = gitlab.keys().some((k) => k.kid === key.kid) ? gitlab : customers
+          assert.strictEqual(key.provider, owner.url)
+          // Issuers are kept without their trailing slash.
+          assert.strictEqual(key.issuer, owner.url)
+        }
+        assert.deepStrictEqual(keySet.failedProviders, [])
+        const report = yield* (yield* readyCheck)
+        assert.deepStrictEqual(report, { ready: true, checks: { jwks: true } })
+      }).pipe(Effect.provide(jwksStack({ providers: [gitlab.url, customers.url] }, logs.layer)))
+    }))
+
+  it.live("shares one fetch between concurrent callers", () =>
+    Effect.gen(function* () {
+      const gitlab = yield* oidcProvider()
+      const logs = captureLogs()
+      yield* Effect.gen(function* () {
+        const jwks = yield* Jwks
+        yield* Effect.all(Array.from({ length: 25 }, () => jwks.current), { concurrency: "unbounded" })
+        assert.deepStrictEqual(gitlab.hits, { discovery: 1, jwks: 1 })
+        yield* Effect.all(Array.from({ length: 25 }, () => jwks.refreshForUnknownKey), {
+          concurrency: "unbounded",
+        })
+        assert.deepStrictEqual(gitlab.hits, { discovery: 2, jwks: 2 })
+      }).pipe(Effect.provide(jwksStack({ providers: [gitlab.url] }, logs.layer)))
+    }))
+
+  it.live("keeps the other provider's keys when one is down, and names it in a warning", () =>
+    Effect.gen(function* () {
+      const gitlab = yield* oidcProvider()
+      const customers = yield* oidcProvider()
+      customers.setMode("down")
+      const logs = captureLogs()
+      yield* Effect.gen(function* () {
+        const keySet = yield* (yield* Jwks).current
+        assert.deepStrictEqual(kidsOf(keySet.keys), [gitlab.keys()[0]!.kid])
+        assert.deepStrictEqual(keySet.failedProviders, [customers.url])
+        assert.isTrue((yield* (yield* readyCheck)).ready)
+        const warning = logs.records().find((record) => record.level === "warning")
+        assert.strictEqual(warning?.provider, customers.url)
+        assert.include(String(warning?.reason), "HTTP status 503")
+      }).pipe(
+        Effect.provide(jwksStack({ providers: [gitlab.url, customers.url], ...fastRetries }, logs.layer)),
+      )
+    }))
+
+  it.live("checks the HTTP status of the discovery document", () =>
+    Effect.gen(function* () {
+      const gitlab = yield* oidcProvider()
+      gitlab.setDiscoveryStatus(404)
+      const logs = captureLogs()
+      yield* Effect.gen(function* () {
+        const keySet = yield* (yield* Jwks).current
+        assert.deepStrictEqual(keySet.keys, [])
+        assert.strictEqual(gitlab.hits.jwks, 0)
+        const warning = logs.records().find((record) => record.level === "warning")
+        assert.include(String(warning?.reason), "HTTP status 404")
+        assert.include(String(warning?.url), "/.well-known/openid-configuration")
+      }).pipe(Effect.provide(jwksStack({ providers: [gitlab.url] }, logs.layer)))
+    }))
+
+  it.live("gives up on a provider that does not answer within the timeout, without blocking the other", () =>
+    Effect.gen(function* () {
+      const gitlab = yield* oidcProvider()
+      const customers = yield* oidcProvider()
+      customers.setMode("hang")
+      const logs = captureLogs()
+      yield* Effect.gen(function* () {
+        const started = Date.now()
+        const keySet = yield* (yield* Jwks).current
+        assert.isBelow(Date.now() - started, 2_000)
+        assert.deepStrictEqual(kidsOf(keySet.keys), [gitlab.keys()[0]!.kid])
+        assert.deepStrictEqual(keySet.failedProviders, [customers.url])
+        const warning = logs.records().find((record) => record.level === "warning")
+        assert.include(String(warning?.reason), "no answer within")
+      }).pipe(
+        Effect.provide(
+          jwksStack({ providers: [gitlab.url, customers.url], requestTimeout: "150 millis" }, logs.layer),
+        ),
+      )
+    }))
+
+  it.live("with every provider down: no keys, not ready, an error naming the providers; ready once one is back", () =>
+    Effect.gen(function* () {
+      const gitlab = yield* oidcProvider()
+      const customers = yield* oidcProvider()
+      gitlab.setMode("down")
+      customers.setMode("down")
+      const logs = captureLogs()
+      yield* Effect.gen(function* () {
+        const jwks = yield* Jwks
+        const keySet = yield* jwks.current
+        assert.deepStrictEqual(keySet.keys, [])
+        assert.isFalse((yield* (yield* readyCheck)).ready)
+        const error = logs.records().find((record) => record.level === "error")
+        assert.include(String(error?.event), gitlab.url)
+        assert.include(String(error?.event), customers.url)
+        // The background retry picks the provider up without any request.
+        customers.setMode("up")
+        let ready = false
+        for (let i = 0; i < 200 && !ready; i++) {
+          yield* Effect.sleep("10 millis")
+          ready = (yield* (yield* readyCheck)).ready
+        }
+        assert.isTrue(ready)
+        assert.deepStrictEqual(kidsOf((yield* jwks.current).keys), [customers.keys()[0]!.kid])
+      }).pipe(
+        Effect.provide(jwksStack({ providers: [gitlab.url, customers.url], ...fastRetries }, logs.layer)),
+      )
+    }))
+
+  it.live("keeps the last good keys when a refresh fails", () =>
+    Effect.gen(function* () {
+      const gitlab = yield* oidcProvider()
+      const logs = captureLogs()
+      yield* Effect.gen(function* () {
+        const jwks = yield* Jwks
+        const before = yield* jwks.current
+        gitlab.setMode("down")
+        const after = yield* jwks.refreshForUnknownKey
+        assert.isAbove(after.generation, before.generation)
+        assert.deepStrictEqual(after.keys, before.keys)
+        assert.deepStrictEqual(after.failedProviders, [gitlab.url])
+        assert.isTrue((yield* (yield* readyCheck)).ready)
+      }).pipe(Effect.provide(jwksStack({ providers: [gitlab.url] }, logs.layer)))
+    }))
+
+  it.live("picks up a rotation at once and drops a retired key", () =>
+    Effect.gen(function* () {
+      const gitlab = yield* oidcProvider()
+      const logs = captureLogs()
+      yield* Effect.gen(function* () {
+        const jwks = yield* Jwks
+        const old = gitlab.keys()[0]!
+        yield* jwks.current
+        const fresh = yield* Effect.promise(() => gitlab.rotate())
+        gitlab.retire(old.kid)
+        const keySet = yield* jwks.refreshForUnknownKey
+        assert.deepStrictEqual(kidsOf(keySet.keys), [fresh.kid])
+        assert.isTrue(keySet.kids.has(fresh.kid))
+        assert.isFalse(keySet.kids.has(old.kid))
+      }).pipe(Effect.provide(jwksStack({ providers: [gitlab.url] }, logs.layer)))
+    }))
+
+  it.effect("refreshes for unknown keys at most once per 60 s", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(Date.now())
+      const gitlab = yield* oidcProvider()
+      const logs = captureLogs()
+      yield* Effect.gen(function* () {
+        const jwks = yield* Jwks
+        yield* jwks.current
+        assert.strictEqual(gitlab.hits.discovery, 1)
+        yield* jwks.refreshForUnknownKey
+        assert.strictEqual(gitlab.hits.discovery, 2)
+        yield* jwks.refreshForUnknownKey
+        yield* TestClock.adjust("59 seconds")
+        yield* jwks.refreshForUnknownKey
+        assert.strictEqual(gitlab.hits.discovery, 2)
+        yield* TestClock.adjust("2 seconds")
+        yield* jwks.refreshForUnknownKey
+        assert.strictEqual(gitlab.hits.discovery, 3)
+      }).pipe(Effect.provide(jwksStack({ providers: [gitlab.url] }, logs.layer)))
+    }))
+
+  it.effect("fetches again in the background after 24 hours", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(Date.now())
+      const gitlab = yield* oidcProvider()
+      const logs = captureLogs()
+      yield* Effect.gen(function* () {
+        const jwks = yield* Jwks
+        yield* jwks.current
+        yield* TestClock.adjust("23 hours")
+        assert.strictEqual(gitlab.hits.discovery, 1)
+        yield* TestClock.adjust("1 hour")
+        // The background fetch runs over real HTTP: wait for it in real time.
+        yield* TestClock.withLive(Effect.gen(function* () {
+          for (let i = 0; i < 200 && gitlab.hits.jwks < 2; i++) yield* Effect.sleep("10 millis")
+        }))
+        assert.strictEqual(gitlab.hits.jwks, 2)
+      }).pipe(Effect.provide(jwksStack({ providers: [gitlab.url] }, logs.layer)))
+    }))
+})
+
+describe("providersOf", () => {
+  it.effect("takes the set provider URLs once each, ignoring empty ones", () =>
+    Effect.gen(function* () {
+      const of = (env: Record<string, string>) =>
+        Effect.map(Effect.service(AppConfig), providersOf).pipe(Effect.provide(AppConfig.layerTest(env)))
+      assert.deepStrictEqual(yield* of({}), ["https://gitlab.com", "https://customers.gitlab.com"])
+      assert.deepStrictEqual(
+        yield* of({ AIGW_GITLAB_URL: "https://gitlab.example.com/", AIGW_CUSTOMER_PORTAL_URL: "" }),
+        ["https://gitlab.example.com/"],
+      )
+      assert.deepStrictEqual(
+        yield* of({
+          AIGW_GITLAB_URL: "https://gitlab.example.com",
+          AIGW_CUSTOMER_PORTAL_URL: "https://gitlab.example.com/",
+        }),
+        ["https://gitlab.example.com"],
+      )
+    }))
+})
