@@ -44,6 +44,10 @@ export interface AppConfigShape {
     readonly reload: boolean
   }
   readonly featureFlags: { readonly excludedPostProcessing: ReadonlyArray<string> }
+  readonly experiments: {
+    /** Relative weights of the `exp_truncate_suffix` variants: [control, block-truncated suffix]. */
+    readonly truncateSuffixWeights: readonly [number, number]
+  }
   readonly snowplow: {
     readonly enabled: boolean
     readonly endpoint: string | undefined
@@ -135,6 +139,11 @@ const parseJsonText = (variable: string, text: string): Result.Result<unknown, C
 
 const ConcurrencyLimits = Schema.Record(Schema.String, Schema.Record(Schema.String, PositiveInt))
 const PostProcessingOps = Schema.Array(Schema.String)
+const VariantWeights = Schema.Tuple([Schema.Int, Schema.Int]).check(
+  Schema.makeFilter(([control, variant]) => control >= 0 && variant >= 0 && control + variant > 0, {
+    expected: "two non-negative integer weights, not both zero",
+  }),
+)
 
 // --- the variable table -------------------------------------------------------------------------
 
@@ -258,6 +267,12 @@ const parseAppConfigUnsafe = (env: Readonly<Record<string, string | undefined>>)
       excludedPostProcessing: read.json(PostProcessingOps, {
         names: ["AIGW_F__CODE_SUGGESTIONS__EXCL_POST_PROC", "AIGW_F__EXCL_POST_PROC"],
         fallback: "[]",
+      }),
+    },
+    experiments: {
+      truncateSuffixWeights: read.json(VariantWeights, {
+        names: ["AIGW_EXPERIMENTS__TRUNCATE_SUFFIX_WEIGHTS"],
+        fallback: "[100, 0]",
       }),
     },
     snowplow: {

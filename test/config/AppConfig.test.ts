@@ -35,6 +35,7 @@ describe("AppConfig defaults", () => {
       reload: false,
     })
     expect(config.featureFlags.excludedPostProcessing).toEqual([])
+    expect(config.experiments.truncateSuffixWeights).toEqual([100, 0])
     expect(config.snowplow).toEqual({ enabled: false, endpoint: undefined, batchSize: 10, threadCount: 1 })
     expect(config.instrumentator).toEqual({
       threadMonitoringEnabled: false,
