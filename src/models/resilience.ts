@@ -1,0 +1,175 @@
+/**
+ * One wrapper for every provider (SPEC §5): a timeout per call, retries with exponential
+ * backoff and jitter for transient failures, and per-model concurrency caps.
+ *
+ * - Timeout: a one-shot call must answer within it; a stream must produce each chunk within it
+ *   (so a stalled stream fails instead of hanging). A timeout is not retried: the budget is spent.
+ * - Retries: only `UpstreamConnection` and `UpstreamStatus` 429/5xx, only before the first chunk
+ *   of a stream reached the consumer (a retry after that would duplicate text), waiting at least
+ *   the upstream's `retry-after`; a `retry-after` longer than `maxDelay` is not waited for.
+ * - Concurrency: `AIGW_MODEL_ENGINE_CONCURRENCY_LIMITS` (`{"engine": {"model": N}}`, keyed by
+ *   provider and catalog name) caps in-flight calls; a call waits up to `concurrencyWait` for a
+ *   slot, then fails with `ConcurrencyLimited`. A stream holds its slot until it ends, fails or
+ *   is interrupted, so the in-flight count cannot leak.
+ */
+import { Context, Duration, Effect, Layer, Option, Schedule, Semaphore, Stream } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
+import { ConcurrencyLimited, type ModelError, UpstreamTimeout } from "./errors.ts"
+
+export interface ResilienceOptions {
+  /** Per call (one-shot) or per chunk (streams). Default 30 s. */
+  readonly timeout: Duration.Input
+  /** Retries after the first attempt. Default 1. */
+  readonly retries: number
+  /** First backoff delay, doubled each retry, jittered. Default 250 ms. */
+  readonly baseDelay: Duration.Input
+  /** Longest wait before a retry, including `retry-after`. Default 5 s. */
+  readonly maxDelay: Duration.Input
+  /** Longest wait for a concurrency slot. Default 1 s. */
+  readonly concurrencyWait: Duration.Input
+}
+
+export const defaultResilienceOptions: ResilienceOptions = {
+  timeout: "30 seconds",
+  retries: 1,
+  baseDelay: "250 millis",
+  maxDelay: "5 seconds",
+  concurrencyWait: "1 second",
+}
+
+/** What a call is made to: the labels of its errors and its limits. */
+export interface CallTarget {
+  /** The provider, e.g. `anthropic`. */
+  readonly engine: string
+  /** The catalog name, e.g. `claude-2.1`. */
+  readonly model: string
+  /** Overrides the default timeout (catalog `timeoutSeconds`). */
+  readonly timeout?: Duration.Input | undefined
+}
+
+export interface ResilienceShape {
+  readonly call: <A>(target: CallTarget, effect: Effect.Effect<A, ModelError>) => Effect.Effect<A, ModelError>
+  readonly stream: <A>(
+    target: CallTarget,
+    stream: Stream.Stream<A, ModelError>,
+  ) => Stream.Stream<A, ModelError>
+}
+
+const retryDelay = (error: ModelError): Duration.Duration | undefined =>
+  error._tag === "UpstreamStatus" && error.retryAfterSeconds !== undefined
+    ? Duration.seconds(error.retryAfterSeconds)
+    : undefined
+
+export const makeResilience = (
+  options: ResilienceOptions,
+  limits: Readonly<Record<string, Readonly<Record<string, number>>>>,
+): ResilienceShape => {
+  const timeout = Duration.fromInputUnsafe(options.timeout)
+  const maxDelay = Duration.fromInputUnsafe(options.maxDelay)
+  const concurrencyWait = Duration.fromInputUnsafe(options.concurrencyWait)
+
+  // Built once: every call to the same model shares its semaphore.
+  const slots = new Map<string, { readonly semaphore: Semaphore.Semaphore; readonly limit: number }>()
+  for (const [engine, models] of Object.entries(limits)) {
+    for (const [model, limit] of Object.entries(models)) {
+      slots.set(`${engine}\u0000${model}`, { semaphore: Semaphore.makeUnsafe(limit), limit })
+    }
+  }
+
+  const schedule = Schedule.exponential(options.baseDelay).pipe(
+    Schedule.jittered,
+    Schedule.setInputType<ModelError>(),
+    Schedule.while(({ input }) => {
+      const wait = retryDelay(input)
+      return input.retryable && (wait === undefined || Duration.isLessThanOrEqualTo(wait, maxDelay))
+    }),
+    Schedule.modifyDelay(({ input, duration }) => {
+      const wait = retryDelay(input)
+      const delay = wait !== undefined && Duration.isGreaterThan(wait, duration) ? wait : duration
+      return Effect.succeed(Duration.min(delay, maxDelay))
+    }),
+    Schedule.upTo({ times: options.retries }),
+  )
+
+  const timeoutOf = (target: CallTarget) =>
+    target.timeout === undefined ? timeout : Duration.fromInputUnsafe(target.timeout)
+
+  const timeoutError = (target: CallTarget, duration: Duration.Duration) => () =>
+    new UpstreamTimeout({
+      engine: target.engine,
+      model: target.model,
+      timeoutMillis: Duration.toMillis(duration),
+    })
+
+  /** Takes a slot in the current scope, or fails after the bounded wait. */
+  const acquireSlot = (target: CallTarget) => {
+    const slot = slots.get(`${target.engine}\u0000${target.model}`)
+    if (slot === undefined) return Effect.void
+    return Semaphore.takeScoped(slot.semaphore, 1).pipe(
+      Effect.timeoutOption(concurrencyWait),
+      Effect.flatMap(Option.match({
+        onSome: () => Effect.void,
+        onNone: () =>
+          Effect.fail(
+            new ConcurrencyLimited({
+              engine: target.engine,
+              model: target.model,
+              limit: slot.limit,
+              waitedMillis: Duration.toMillis(concurrencyWait),
+            }),
+          ),
+      })),
+    )
+  }
+
+  return {
+    call: (target, effect) => {
+      const duration = timeoutOf(target)
+      const attempt = Effect.timeoutOrElse(effect, {
+        duration,
+        orElse: () => Effect.fail(timeoutError(target, duration)()),
+      })
+      return Effect.scoped(Effect.andThen(acquireSlot(target), Effect.retry(attempt, schedule)))
+    },
+    stream: (target, stream) => {
+      const duration = timeoutOf(target)
+      const guarded = Stream.suspend(() => {
+        // Per run of the stream: once a chunk has gone downstream, failures are final.
+        let started = false
+        const attempt = stream.pipe(
+          Stream.timeoutOrElse({ duration, orElse: () => Stream.fail(timeoutError(target, duration)()) }),
+          Stream.tap(() =>
+            Effect.sync(() => {
+              started = true
+            })
+          ),
+        )
+        return Stream.retry(attempt, schedule.pipe(Schedule.while(() => !started)))
+      })
+      // The slot lives in the stream's scope: released when the stream ends, fails or is interrupted.
+      return Stream.unwrap(Effect.as(acquireSlot(target), guarded))
+    },
+  }
+}
+
+export class Resilience extends Context.Service<Resilience, ResilienceShape>()("aigw/models/Resilience") {
+  /** Defaults of SPEC §5 and the caps of `AIGW_MODEL_ENGINE_CONCURRENCY_LIMITS`. */
+  static readonly layer = Layer.effect(
+    Resilience,
+    Effect.map(
+      Effect.service(AppConfig),
+      (config) =>
+        Resilience.of(makeResilience(defaultResilienceOptions, config.modelEngineConcurrencyLimits)),
+    ),
+  )
+
+  /** Other timings (tests use short ones), with the configured caps. */
+  static readonly layerWith = (options: Partial<ResilienceOptions>) =>
+    Layer.effect(
+      Resilience,
+      Effect.map(Effect.service(AppConfig), (config) =>
+        Resilience.of(
+          makeResilience({ ...defaultResilienceOptions, ...options }, config.modelEngineConcurrencyLimits),
+        )),
+    )
+}

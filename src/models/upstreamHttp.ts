@@ -1,0 +1,119 @@
+/**
+ * JSON and SSE POSTs over Effect's HttpClient for the REST providers (Vertex :predict and
+ * :rawPredict, OpenAI-compatible), with their failures as `ModelError`s. The client is the
+ * layer's (FetchHttpClient in production: Web fetch, so keep-alive pools on Node and Deno).
+ */
+import { Effect, Stream } from "effect"
+import { Sse } from "effect/encoding"
+import { type HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
+import { type ModelError, UpstreamConnection, UpstreamStatus } from "./errors.ts"
+
+export interface Target {
+  readonly engine: string
+  readonly model: string
+}
+
+/** `retry-after` in seconds: a number of seconds or an HTTP date. */
+export const parseRetryAfter = (value: string | null | undefined, now = Date.now()): number | undefined => {
+  if (value === undefined || value === null || value.trim() === "") return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return Math.max(0, seconds)
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000)
+}
+
+const describe = (cause: unknown): string => {
+  if (cause instanceof Error) {
+    const inner = (cause as { cause?: unknown }).cause
+    return inner instanceof Error ? `${cause.message}: ${inner.message}` : cause.message
+  }
+  return String(cause)
+}
+
+export const connectionError = (target: Target, cause: unknown) =>
+  new UpstreamConnection({ ...target, detail: describe(cause) })
+
+export const fromHttpClientError = (target: Target, error: HttpClientError.HttpClientError): ModelError =>
+  new UpstreamConnection({ ...target, detail: error.reason.message ?? error.reason._tag })
+
+/** A non-2xx response as `UpstreamStatus`, with the start of its body for the logs. */
+const statusError = (target: Target, response: HttpClientResponse.HttpClientResponse) =>
+  Effect.flatMap(
+    Effect.orElseSucceed(response.text, () => ""),
+    (body) =>
+      Effect.fail(
+        new UpstreamStatus({
+          ...target,
+          status: response.status,
+          detail: body.slice(0, 500),
+          ...optionalRetryAfter(parseRetryAfter(response.headers["retry-after"])),
+        }),
+      ),
+  )
+
+const optionalRetryAfter = (seconds: number | undefined) =>
+  seconds === undefined ? {} : { retryAfterSeconds: seconds }
+
+const execute = (
+  client: HttpClient.HttpClient,
+  target: Target,
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+) =>
+  client.execute(
+    HttpClientRequest.post(url).pipe(
+      HttpClientRequest.setHeaders(headers),
+      HttpClientRequest.bodyJsonUnsafe(body),
+    ),
+  ).pipe(
+    Effect.mapError((error) => fromHttpClientError(target, error)),
+    Effect.flatMap((response) =>
+      response.status >= 200 && response.status < 300
+        ? Effect.succeed(response)
+        : statusError(target, response)
+    ),
+  )
+
+/** POSTs JSON and reads a JSON answer. */
+export const postJson = (
+  client: HttpClient.HttpClient,
+  target: Target,
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+): Effect.Effect<unknown, ModelError> =>
+  Effect.flatMap(
+    execute(client, target, url, headers, body),
+    (response) => Effect.mapError(response.json, (error) => fromHttpClientError(target, error)),
+  )
+
+/**
+ * POSTs JSON and reads the answer as Server-Sent Events, each as soon as it arrives. A dropped
+ * connection fails the stream with `UpstreamConnection`.
+ */
+export const postSse = (
+  client: HttpClient.HttpClient,
+  target: Target,
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+): Stream.Stream<Sse.Event, ModelError> =>
+  Stream.unwrap(Effect.map(execute(client, target, url, headers, body), (response) =>
+    response.stream.pipe(
+      Stream.decodeText(),
+      Stream.pipeThroughChannel(Sse.decode()),
+      Stream.mapError((error): ModelError =>
+        HttpClientError.isHttpClientError(error)
+          ? fromHttpClientError(target, error)
+          : connectionError(target, error)
+      ),
+    )))
+
+/** Parses an SSE `data` payload, failing the stream on garbage instead of skipping text. */
+export const parseEventJson = (target: Target, event: Sse.Event): Effect.Effect<unknown, ModelError> =>
+  Effect.try({
+    try: () => JSON.parse(event.data) as unknown,
+    catch: () =>
+      new UpstreamConnection({ ...target, detail: `invalid event data: ${event.data.slice(0, 200)}` }),
+  })

@@ -1,0 +1,197 @@
+/**
+ * The Vertex AI provider: `:predict` and `:rawPredict` over Effect's HttpClient, Gemini through
+ * @google/genai in Vertex mode (streaming with `streamGenerateContent`).
+ *
+ * Predict-style models have no streaming API of the same shape, and answer in a few dozen
+ * tokens: their stream is the whole answer as one chunk.
+ */
+import type { GoogleGenAI } from "@google/genai"
+import { Context, Effect, Layer, Stream } from "effect"
+import { HttpClient } from "effect/http"
+import { AppConfig } from "../../config/AppConfig.ts"
+import type { Provider, ProviderCall } from "../Provider.ts"
+import { UpstreamConnection } from "../errors.ts"
+import { openAiStyleStream } from "../openai/provider.ts"
+import { choiceText } from "../openai/response.ts"
+import { resolveParameters } from "../parameters.ts"
+import { fromSdkStream } from "../streaming.ts"
+import { connectionError, parseRetryAfter, postJson, postSse, type Target } from "../upstreamHttp.ts"
+import { makeGenAi, modelUrl, vertexBaseUrl, VertexCredentials, type VertexLocation } from "./client.ts"
+import { geminiRequest, predictBody, rawPredictBody, vertexDefaults } from "./request.ts"
+import { fromGenAiError, geminiStep, predictText } from "./response.ts"
+
+/**
+ * The genai SDK's errors carry the status but not the headers; a per-call fetch keeps the
+ * `retry-after` of a failed response for `Resilience`. It is the global fetch, so calls share
+ * its keep-alive pool.
+ */
+const capturingFetch = () => {
+  let retryAfter: number | undefined
+  const fetch: typeof globalThis.fetch = (input, init) =>
+    globalThis.fetch(input, init).then((response) => {
+      if (!response.ok) retryAfter = parseRetryAfter(response.headers.get("retry-after"))
+      return response
+    })
+  return { fetch, retryAfter: () => retryAfter }
+}
+
+export const makeVertexProvider = (
+  client: HttpClient.HttpClient,
+  credentials: VertexCredentials["Service"],
+  where: VertexLocation,
+  genai: GoogleGenAI,
+): Provider => {
+  const authorization = (target: Target) =>
+    Effect.mapError(credentials.token, (error) => connectionError(target, error.cause)).pipe(
+      Effect.map((token) => ({ authorization: `Bearer ${token}` })),
+    )
+
+  const prepare = (call: ProviderCall) => ({
+    target: { engine: "vertex-ai", model: call.entry.name },
+    parameters: resolveParameters(call.entry, call.parameters, vertexDefaults),
+  })
+
+  const predict = (call: ProviderCall) => {
+    const { target, parameters } = prepare(call)
+    return Effect.flatMap(
+      authorization(target),
+      (headers) =>
+        postJson(
+          client,
+          target,
+          modelUrl(where, call.entry, "google", "predict"),
+          headers,
+          predictBody(call.entry, call.prompt, parameters),
+        ).pipe(
+          Effect.flatMap((json) => {
+            const text = predictText(target, json)
+            return typeof text === "string" ? Effect.succeed(text) : Effect.fail(text)
+          }),
+        ),
+    )
+  }
+
+  const rawPredict = (call: ProviderCall, stream: boolean) => {
+    const { target, parameters } = prepare(call)
+    const publisher = call.entry.publisher ?? "mistralai"
+    const url = modelUrl(where, call.entry, publisher, stream ? "streamRawPredict" : "rawPredict")
+    const body = rawPredictBody(call.entry, call.prompt, parameters, stream)
+    return { target, url, body }
+  }
+
+  /** The genai call's parameters, with this attempt's signal, token and capturing fetch. */
+  const gemini = (call: ProviderCall) => {
+    const { target, parameters } = prepare(call)
+    const request = geminiRequest(call.entry, call.prompt, parameters)
+    const capture = capturingFetch()
+    return {
+      target,
+      onError: fromGenAiError(target, capture.retryAfter),
+      params: (signal: AbortSignal, headers: Record<string, string>) => ({
+        ...request,
+        config: { ...request.config, abortSignal: signal, httpOptions: { headers, fetch: capture.fetch } },
+      }),
+    }
+  }
+
+  return {
+    generate: (call) => {
+      switch (call.entry.api) {
+        case "raw-predict": {
+          const { target, url, body } = rawPredict(call, false)
+          return Effect.flatMap(
+            authorization(target),
+            (headers) => Effect.map(postJson(client, target, url, headers, body), choiceText),
+          )
+        }
+        case "gemini":
+          return Effect.suspend(() => {
+            const { target, onError, params } = gemini(call)
+            return authorization(target).pipe(
+              Effect.flatMap((headers) =>
+                Effect.tryPromise({
+                  try: (signal) => genai.models.generateContent(params(signal, headers)),
+                  catch: onError,
+                })
+              ),
+              Effect.flatMap((response) => {
+                const step = geminiStep(target, response)
+                return "text" in step ? Effect.succeed(step.text) : Effect.fail(step)
+              }),
+            )
+          })
+        default:
+          return predict(call)
+      }
+    },
+
+    stream: (call) => {
+      switch (call.entry.api) {
+        case "raw-predict": {
+          const { target, url, body } = rawPredict(call, true)
+          return Stream.unwrap(
+            Effect.map(authorization(target), (headers) =>
+              openAiStyleStream(
+                postSse(client, target, url, { ...headers, accept: "text/event-stream" }, body),
+                target,
+              )),
+          )
+        }
+        case "gemini":
+          return Stream.suspend(() => {
+            const { target, onError, params } = gemini(call)
+            let ended = false
+            return Stream.unwrap(
+              Effect.map(
+                authorization(target),
+                (headers) =>
+                  fromSdkStream(
+                    (signal) => genai.models.generateContentStream(params(signal, headers)),
+                    onError,
+                  ),
+              ),
+            ).pipe(
+              Stream.mapEffect((response) => {
+                const step = geminiStep(target, response)
+                if (!("text" in step)) return Effect.fail(step)
+                if (step.end) ended = true
+                return Effect.succeed(step.text)
+              }),
+              Stream.filter((text) => text !== ""),
+              Stream.concat(
+                Stream.suspend(() =>
+                  ended ? Stream.empty : Stream.fail(
+                    new UpstreamConnection({ ...target, detail: "stream ended before its finish reason" }),
+                  )
+                ),
+              ),
+            )
+          })
+        default:
+          return Stream.fromEffect(predict(call)).pipe(Stream.filter((text) => text !== ""))
+      }
+    },
+  }
+}
+
+export class VertexProvider
+  extends Context.Service<VertexProvider, Provider>()("aigw/models/vertex/VertexProvider") {
+  /** Requires AppConfig, an HttpClient and VertexCredentials; the genai client is built once. */
+  static readonly layer = Layer.effect(
+    VertexProvider,
+    Effect.gen(function* () {
+      const config = yield* AppConfig
+      const where: VertexLocation = {
+        baseUrl: vertexBaseUrl(config.vertexTextModel.endpoint),
+        project: config.vertexTextModel.project ?? "",
+        location: config.vertexTextModel.location,
+      }
+      return VertexProvider.of(makeVertexProvider(
+        yield* HttpClient.HttpClient,
+        yield* VertexCredentials,
+        where,
+        makeGenAi(where),
+      ))
+    }),
+  )
+}
