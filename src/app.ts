@@ -10,7 +10,14 @@ import * as AuthMiddleware from "./auth/middleware.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { Api } from "./http/api.ts"
 import { requestPipeline } from "./http/middleware/pipeline.ts"
+import { CodeSuggestionsV2Handlers, CodeSuggestionsV3Handlers } from "./http/codeSuggestions.ts"
 import { MonitoringHandlers } from "./http/monitoring.ts"
+import { ModelsLayer } from "./models/layer.ts"
+import { Completions } from "./suggestions/Completions.ts"
+import { Experiments } from "./suggestions/experiments.ts"
+import { Generations } from "./suggestions/Generations.ts"
+import { PostProcessor } from "./suggestions/PostProcessor.ts"
+import { TreeSitter } from "./suggestions/treesitter.ts"
 import { Readiness } from "./monitoring/Readiness.ts"
 import * as Logger from "./observability/Logger.ts"
 
@@ -39,15 +46,21 @@ const docsRoutes = (config: AppConfigShape) => {
 export const HttpAppLayer = Layer.unwrap(
   Effect.map(Effect.service(AppConfig), (config) => {
     const api = HttpApiBuilder.layer(Api, { openapiPath: config.fastapi.openapiUrl }).pipe(
-      Layer.provide(MonitoringHandlers),
+      Layer.provide([MonitoringHandlers, CodeSuggestionsV2Handlers, CodeSuggestionsV3Handlers]),
       Layer.provide(AuthMiddleware.layer),
     )
     return Layer.mergeAll(api, requestPipeline(config, servedPaths(config)), ...docsRoutes(config))
   }),
 )
 
+/** The code suggestion use cases over the model services. */
+const SuggestionsLayer = Layer.mergeAll(Completions.layer, Generations.layer).pipe(
+  Layer.provide(Layer.mergeAll(TreeSitter.layer, Experiments.layer, PostProcessor.layer)),
+  Layer.provide(ModelsLayer),
+)
+
 /** The services the routes use, wired for production. */
-export const ServicesLayer = Readiness.layer
+export const ServicesLayer = Layer.mergeAll(Readiness.layer, SuggestionsLayer)
 
 /** The routes with the services they use; requires AppConfig (see `makeRuntimeLayer`). */
 export const AppLayer = HttpAppLayer.pipe(Layer.provide(ServicesLayer))
@@ -66,7 +79,7 @@ export interface RuntimeLayerOptions<E> {
  */
 export const makeRuntimeLayer = <E>(options: RuntimeLayerOptions<E>) =>
   Logger.layer.pipe(
-    Layer.provide(options.fileSystem),
+    Layer.provideMerge(options.fileSystem),
     Layer.provideMerge(options.logSink ?? Logger.LogSink.layerStdout),
     Layer.provideMerge(options.config),
   )

@@ -12,6 +12,7 @@ import { makeWebHandler } from "./app.ts"
 import { AppConfig, parseAppConfig } from "./config/AppConfig.ts"
 import { developmentDefaults } from "./config/development.ts"
 import { mergeDotenv } from "./config/dotenv.ts"
+import { catalogFileProblem } from "./models/catalog.ts"
 import { WebPeerAddress } from "./http/middleware/clientAddress.ts"
 
 const readDotenv = (): string | undefined => {
@@ -30,6 +31,11 @@ if (Result.isFailure(parsed)) {
   Deno.exit(1)
 }
 const config = parsed.success
+const catalogProblem = catalogFileProblem(config.models.catalogFile, (path) => Deno.readTextFileSync(path))
+if (catalogProblem !== undefined) {
+  console.error(catalogProblem)
+  Deno.exit(1)
+}
 
 const { handler, dispose } = makeWebHandler({
   config: Layer.succeed(AppConfig, AppConfig.of(config)),

@@ -14,6 +14,7 @@ import { AppLayer, makeRuntimeLayer } from "./app.ts"
 import { AppConfig, type AppConfigShape, parseAppConfig } from "./config/AppConfig.ts"
 import { developmentDefaults } from "./config/development.ts"
 import { mergeDotenv } from "./config/dotenv.ts"
+import { catalogFileProblem } from "./models/catalog.ts"
 
 /** How long in-flight requests and streams may run on after a shutdown signal (SPEC §8). */
 export const shutdownGrace = "30 seconds"
@@ -48,6 +49,11 @@ const main = () => {
     process.exit(1)
   }
   const config = parsed.success
+  const catalogProblem = catalogFileProblem(config.models.catalogFile, (path) => readFileSync(path, "utf8"))
+  if (catalogProblem !== undefined) {
+    process.stderr.write(`${catalogProblem}\n`)
+    process.exit(1)
+  }
   const runtime = makeRuntimeLayer({
     config: Layer.succeed(AppConfig, AppConfig.of(config)),
     fileSystem: NodeFileSystem.layer,

@@ -7,6 +7,8 @@
  */
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { CodeSuggestionsV2Api } from "./v2Code.ts"
+import { CodeSuggestionsV3Api } from "./v3Code.ts"
 
 export const HealthStatus = Schema.Struct({ status: Schema.Literal("ok") })
 
@@ -32,6 +34,8 @@ export class MonitoringApi extends HttpApiGroup.make("monitoring")
 
 export class Api extends HttpApi.make("aigw")
   .add(MonitoringApi)
+  .add(CodeSuggestionsV2Api)
+  .add(CodeSuggestionsV3Api)
   // Report every bad field at once, as FastAPI did, not only the first.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all" })
   .annotateMerge(OpenApi.annotations({

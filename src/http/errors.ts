@@ -107,6 +107,13 @@ export const detailsFromSchemaError = (
   })
 }
 
+/**
+ * A body that matches its schema but asks for something impossible (a model the provider does
+ * not serve, a prompt_version without its prompt): 422 naming the field, like schema failures.
+ */
+export const invalidFieldResponse = (field: ReadonlyArray<string | number>, message: string) =>
+  validationErrorResponse([{ type: "value_error", loc: ["body", ...field], msg: message }])
+
 /** The 422 for a body sent with a content type the route does not read. */
 export const unsupportedContentTypeResponse = (contentType: string) =>
   validationErrorResponse([{

@@ -321,3 +321,22 @@ export class ModelCatalog
       Effect.map(Effect.fromResult(makeCatalog(file)), (c) => ModelCatalog.of(makeService(c))),
     )
 }
+
+/**
+ * For the entrypoints, before serving: the one line to print when the configured catalog file
+ * cannot be used (unreadable or invalid), else `undefined`. `readText` is the runtime's reader.
+ */
+export const catalogFileProblem = (
+  file: string | undefined,
+  readText: (path: string) => string,
+): string | undefined => {
+  if (file === undefined) return undefined
+  let text: string
+  try {
+    text = readText(file)
+  } catch (error) {
+    return new CatalogError({ file, message: (error as Error).message }).line
+  }
+  const catalog = parseCatalogText(text, file)
+  return Result.isFailure(catalog) ? catalog.failure.line : undefined
+}

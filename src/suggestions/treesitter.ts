@@ -34,6 +34,19 @@ export type GrammarName = typeof grammarNames[number]
 
 export type { Node, Tree } from "web-tree-sitter"
 
+/** Parses `text` and passes the tree to `use`; the tree is freed afterwards. */
+export type SyncParse = <A>(text: string, use: (tree: Tree) => A) => A | undefined
+
+const syncParse = (parser: Parser): SyncParse => (text, use) => {
+  const tree = parser.parse(text)
+  if (tree === null) return undefined
+  try {
+    return use(tree)
+  } finally {
+    tree.delete()
+  }
+}
+
 export class TreeSitter extends Context.Service<TreeSitter, {
   /**
    * Parses `text` with the grammar and passes the tree to `use`, freeing the tree's WASM memory
@@ -48,6 +61,11 @@ export class TreeSitter extends Context.Service<TreeSitter, {
   ) => Effect.Effect<A | undefined>
   /** Whether the grammar exists and loaded. */
   readonly has: (grammar: string | undefined) => Effect.Effect<boolean>
+  /**
+   * The synchronous form of `parse` for one grammar, for pure steps that parse only when they
+   * find they need to; `undefined` when there is no grammar.
+   */
+  readonly parser: (grammar: string | undefined) => Effect.Effect<SyncParse | undefined>
 }>()("aigw/suggestions/TreeSitter") {
   static readonly layer = Layer.effect(
     TreeSitter,
@@ -60,17 +78,13 @@ export class TreeSitter extends Context.Service<TreeSitter, {
           : Effect.map(Deferred.await(loaded), (parsers) => parsers.get(grammar))
       return TreeSitter.of({
         parse: (grammar, text, use) =>
-          Effect.map(parserFor(grammar), (parser) => {
-            if (parser === undefined) return undefined
-            const tree = parser.parse(text)
-            if (tree === null) return undefined
-            try {
-              return use(tree)
-            } finally {
-              tree.delete()
-            }
-          }),
+          Effect.map(
+            parserFor(grammar),
+            (parser) => parser === undefined ? undefined : syncParse(parser)(text, use),
+          ),
         has: (grammar) => Effect.map(parserFor(grammar), (parser) => parser !== undefined),
+        parser: (grammar) =>
+          Effect.map(parserFor(grammar), (parser) => parser === undefined ? undefined : syncParse(parser)),
       })
     }),
   )

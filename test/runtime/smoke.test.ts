@@ -3,6 +3,9 @@
  * configuration with one line and exit code 1, and exits 0 on SIGTERM. (That requests in
  * flight finish first is shown in shutdown.test.ts against the same Node server layer.)
  */
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { runGatewayToExit, type RunningGateway, type Runtime, startGateway } from "../support/process.ts"
 
@@ -36,6 +39,19 @@ describe.each(["node", "deno"] as const)("%s runtime", (runtime) => {
     expect(result.stderr.trim().split("\n")).toEqual([
       expect.stringMatching(/^invalid configuration: AIGW_FASTAPI__API_PORT: .*abc/),
     ])
+  })
+
+  it("stops with one line naming an invalid model catalog file and exit code 1", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "aigw-catalog-")), "models.yaml")
+    writeFileSync(file, "models:\n  code-gecko@002:\n    api: smoke-signals\n")
+    const result = await runGatewayToExit(runtime, { AIGW_MODELS__CATALOG_FILE: file })
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^invalid model catalog .*models\.yaml: /),
+    ])
+    const missing = await runGatewayToExit(runtime, { AIGW_MODELS__CATALOG_FILE: `${file}.missing` })
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/^invalid model catalog /)
   })
 
   it("on SIGTERM refuses new connections and exits 0", async () => {
