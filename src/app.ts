@@ -10,6 +10,8 @@ import * as AuthMiddleware from "./auth/middleware.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { Api } from "./http/api.ts"
 import { requestPipeline } from "./http/middleware/pipeline.ts"
+import { ChatAgent } from "./chat/ChatAgent.ts"
+import { ChatHandlers, XRayHandlers } from "./http/chat.ts"
 import { CodeSuggestionsV2Handlers, CodeSuggestionsV3Handlers } from "./http/codeSuggestions.ts"
 import { MonitoringHandlers } from "./http/monitoring.ts"
 import { ModelsLayer } from "./models/layer.ts"
@@ -18,6 +20,7 @@ import { Experiments } from "./suggestions/experiments.ts"
 import { Generations } from "./suggestions/Generations.ts"
 import { PostProcessor } from "./suggestions/PostProcessor.ts"
 import { TreeSitter } from "./suggestions/treesitter.ts"
+import { XRay } from "./xray/XRay.ts"
 import { Readiness } from "./monitoring/Readiness.ts"
 import * as Logger from "./observability/Logger.ts"
 
@@ -46,7 +49,13 @@ const docsRoutes = (config: AppConfigShape) => {
 export const HttpAppLayer = Layer.unwrap(
   Effect.map(Effect.service(AppConfig), (config) => {
     const api = HttpApiBuilder.layer(Api, { openapiPath: config.fastapi.openapiUrl }).pipe(
-      Layer.provide([MonitoringHandlers, CodeSuggestionsV2Handlers, CodeSuggestionsV3Handlers]),
+      Layer.provide([
+        MonitoringHandlers,
+        CodeSuggestionsV2Handlers,
+        CodeSuggestionsV3Handlers,
+        ChatHandlers,
+        XRayHandlers,
+      ]),
       Layer.provide(AuthMiddleware.layer),
     )
     return Layer.mergeAll(api, requestPipeline(config, servedPaths(config)), ...docsRoutes(config))
@@ -59,8 +68,11 @@ const SuggestionsLayer = Layer.mergeAll(Completions.layer, Generations.layer).pi
   Layer.provide(ModelsLayer),
 )
 
+/** Duo Chat and X-Ray over the model services. */
+const ChatLayer = Layer.mergeAll(ChatAgent.layer, XRay.layer).pipe(Layer.provide(ModelsLayer))
+
 /** The services the routes use, wired for production. */
-export const ServicesLayer = Layer.mergeAll(Readiness.layer, SuggestionsLayer)
+export const ServicesLayer = Layer.mergeAll(Readiness.layer, SuggestionsLayer, ChatLayer)
 
 /** The routes with the services they use; requires AppConfig (see `makeRuntimeLayer`). */
 export const AppLayer = HttpAppLayer.pipe(Layer.provide(ServicesLayer))

@@ -7,6 +7,8 @@
  */
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { ChatApi } from "./v1Chat.ts"
+import { XRayApi } from "./v1XRay.ts"
 import { CodeSuggestionsV2Api } from "./v2Code.ts"
 import { CodeSuggestionsV3Api } from "./v3Code.ts"
 
@@ -36,6 +38,8 @@ export class Api extends HttpApi.make("aigw")
   .add(MonitoringApi)
   .add(CodeSuggestionsV2Api)
   .add(CodeSuggestionsV3Api)
+  .add(ChatApi)
+  .add(XRayApi)
   // Report every bad field at once, as FastAPI did, not only the first.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all" })
   .annotateMerge(OpenApi.annotations({

@@ -8,6 +8,7 @@
  */
 import { Cause, Effect, Schema, SchemaIssue } from "effect"
 import { HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import type { ModelError } from "../models/errors.ts"
 import { HttpApiError } from "effect/http-api"
 
 const { HttpApiPayloadTooLarge, HttpApiSchemaError } = HttpApiError
@@ -113,6 +114,34 @@ export const detailsFromSchemaError = (
  */
 export const invalidFieldResponse = (field: ReadonlyArray<string | number>, message: string) =>
   validationErrorResponse([{ type: "value_error", loc: ["body", ...field], msg: message }])
+
+const providerLabels: Readonly<Record<string, string>> = {
+  anthropic: "Anthropic",
+  "vertex-ai": "Vertex AI",
+  "openai-compatible": "OpenAI-compatible",
+}
+
+/**
+ * A model failure on the chat and X-Ray routes (SPEC §4.1): the original's bodies, with the
+ * provider's name — status → 502, timeout → 504, connection → 502, full concurrency cap → 503.
+ */
+export const upstreamErrorResponse = (error: ModelError): HttpServerResponse.HttpServerResponse => {
+  const label = providerLabels[error.engine] ?? error.engine
+  switch (error._tag) {
+    case "UpstreamTimeout":
+      return HttpServerResponse.jsonUnsafe({ detail: `${label} API Timeout Error.` }, { status: 504 })
+    case "UpstreamConnection":
+      return HttpServerResponse.jsonUnsafe({ detail: `${label} API Connection Error.` }, { status: 502 })
+    case "ConcurrencyLimited":
+      return HttpServerResponse.jsonUnsafe(
+        { detail: `${label} API Concurrency Limit Reached.` },
+        { status: 503, headers: { "retry-after": "1" } },
+      )
+    case "UpstreamStatus":
+    case "Blocked":
+      return HttpServerResponse.jsonUnsafe({ detail: `${label} API Status Error.` }, { status: 502 })
+  }
+}
 
 /** The 422 for a body sent with a content type the route does not read. */
 export const unsupportedContentTypeResponse = (contentType: string) =>

@@ -3,15 +3,14 @@
  *
  * - A text answer is JSON; an empty one has `"choices": []`; a model failure is still 200
  *   (compatibility) with `X-AIGW-Model-Error: <kind>`.
- * - A stream is `text/event-stream` whose body is the model's chunks, raw, each written as it
- *   arrives. The first chunk is awaited before answering, so a failure before it gets the normal
- *   answer; a failure after it fails the body stream, which aborts the connection rather than
- *   ending the transfer cleanly.
+ * - A stream is streamResponse.ts's `text/event-stream`; a model failure before its first
+ *   chunk gets the JSON answer above.
  */
-import { Clock, Effect, type Scope, Sink, Stream } from "effect"
-import { HttpEffect, HttpServerResponse } from "effect/http"
-import { type ModelError, modelErrorKind } from "../models/errors.ts"
+import { Clock, Effect, type Scope } from "effect"
+import { HttpServerResponse } from "effect/http"
+import { modelErrorKind } from "../models/errors.ts"
 import type { Suggestion, SuggestionModel } from "../suggestions/Suggestion.ts"
+import { streamOrFallback } from "./streamResponse.ts"
 import type { SuggestionResponse } from "./v2Code.ts"
 import type { V3Response } from "./v3Code.ts"
 
@@ -23,44 +22,6 @@ const withModelError = (response: HttpServerResponse.HttpServerResponse, modelEr
   modelError === undefined ? response : HttpServerResponse.setHeader(response, modelErrorHeader, modelError)
 
 const nowSeconds = Effect.map(Clock.currentTimeMillis, (millis) => Math.floor(millis / 1000))
-
-const encoder = new TextEncoder()
-
-/**
- * Streams the chunks, or — when the model fails before its first chunk — answers as
- * `whenFailedEarly` does with that failure.
- */
-const streamOrFallback = (
-  chunks: Stream.Stream<string, ModelError>,
-  whenFailedEarly: (error: ModelError) => Effect.Effect<HttpServerResponse.HttpServerResponse>,
-) =>
-  Effect.gen(function* () {
-    const peeled = yield* Stream.peel(chunks, Sink.head()).pipe(Effect.result)
-    if (peeled._tag === "Failure") {
-      yield* Effect.logWarning("model stream failed before its first chunk", {
-        model_error: modelErrorKind(peeled.failure),
-        error: peeled.failure.message,
-      })
-      return yield* whenFailedEarly(peeled.failure)
-    }
-    const [first, rest] = peeled.success
-    const body = (first._tag === "Some" ? Stream.concat(Stream.make(first.value), rest) : rest).pipe(
-      Stream.tapError((error) =>
-        Effect.logWarning("model stream failed after it started; the connection is aborted", {
-          model_error: modelErrorKind(error),
-          error: error.message,
-        })
-      ),
-      Stream.map((chunk) => encoder.encode(chunk)),
-    )
-    // The rest of the stream lives in this request's scope: hand the scope to the body.
-    return HttpEffect.scopeTransferToStream(
-      HttpServerResponse.stream(body, {
-        contentType: "text/event-stream",
-        headers: { "cache-control": "no-cache" },
-      }),
-    )
-  })
 
 const v2Body = (
   answer: TextAnswer | { readonly model: SuggestionModel; readonly experiments: TextAnswer["experiments"] },

@@ -1,0 +1,97 @@
+/**
+ * ChatAgent: Duo Chat's model call (SPEC §4.1). The content is a `\n\nHuman: … \n\nAssistant:`
+ * string (sent to the text API, or converted to messages for models that only take messages) or
+ * a list of messages (`system` → system prompt, a trailing assistant message → prefill). The
+ * model is the one the request names — checked against the catalog's chat models — else
+ * `claude-2.0`. Parameters the request gives are passed through as they are (explicit zeros
+ * included); absent ones take the chat defaults.
+ */
+import { Context, Data, Effect, Layer, type Stream } from "effect"
+import { ModelCatalog, type ProviderName } from "../models/catalog.ts"
+import { ChatModel } from "../models/ChatModel.ts"
+import type { ModelError } from "../models/errors.ts"
+import type { ChatMessage } from "../models/prompt.ts"
+
+export interface ChatParameters {
+  readonly temperature?: number | undefined
+  readonly maxTokens?: number | undefined
+  readonly stopSequences?: ReadonlyArray<string> | undefined
+  readonly topK?: number | undefined
+  readonly topP?: number | undefined
+}
+
+export interface ChatInput {
+  readonly content: string | ReadonlyArray<ChatMessage>
+  readonly provider: ProviderName | undefined
+  readonly model: string | undefined
+  readonly parameters: ChatParameters
+}
+
+/** The chat defaults of SPEC §4.1, for what the request leaves out. */
+export const chatDefaults = {
+  temperature: 0.2,
+  maxTokens: 2048,
+  stopSequences: ["\n\nHuman", "Observation:"],
+} as const
+
+export interface ChatIdentity {
+  readonly provider: string
+  readonly model: string
+}
+
+/** The request names a model the catalog has no chat model for (answered 422). */
+export class UnknownChatModel extends Data.TaggedError("UnknownChatModel")<{
+  readonly field: ReadonlyArray<string | number>
+  readonly message: string
+}> {}
+
+export class ChatAgent extends Context.Service<ChatAgent, {
+  readonly answer: (
+    input: ChatInput,
+  ) => Effect.Effect<ChatIdentity & { readonly text: string }, UnknownChatModel | ModelError>
+  readonly stream: (
+    input: ChatInput,
+  ) => Effect.Effect<ChatIdentity & { readonly chunks: Stream.Stream<string, ModelError> }, UnknownChatModel>
+}>()("aigw/chat/ChatAgent") {
+  static readonly layer = Layer.effect(
+    ChatAgent,
+    Effect.gen(function* () {
+      const catalog = yield* ModelCatalog
+      const chatModel = yield* ChatModel
+
+      const prepare = Effect.fnUntraced(function* (input: ChatInput) {
+        const entry = yield* catalog.resolve(input.provider ?? "anthropic", "chat", input.model).pipe(
+          Effect.mapError((error) => new UnknownChatModel({ field: ["model"], message: error.message })),
+        )
+        const identity = chatModel.identify(entry)
+        const request = {
+          model: entry,
+          messages: input.content,
+          parameters: {
+            temperature: input.parameters.temperature ?? chatDefaults.temperature,
+            maxTokens: input.parameters.maxTokens ?? chatDefaults.maxTokens,
+            stopSequences: input.parameters.stopSequences ?? chatDefaults.stopSequences,
+            ...(input.parameters.topK === undefined ? {} : { topK: input.parameters.topK }),
+            ...(input.parameters.topP === undefined ? {} : { topP: input.parameters.topP }),
+          },
+        }
+        // Metadata reports the name asked for (an operator may have pointed it elsewhere).
+        return { request, identity: { provider: identity.engine, model: identity.name } }
+      })
+
+      return ChatAgent.of({
+        answer: (input) =>
+          Effect.flatMap(
+            prepare(input),
+            ({ request, identity }) =>
+              Effect.map(chatModel.generate(request), (result) => ({ ...identity, text: result.text })),
+          ),
+        stream: (input) =>
+          Effect.map(
+            prepare(input),
+            ({ request, identity }) => ({ ...identity, chunks: chatModel.stream(request) }),
+          ),
+      })
+    }),
+  )
+}
