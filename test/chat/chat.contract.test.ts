@@ -85,9 +85,10 @@ describe("fixture 12: streamed chat with a message list (Claude 3)", () => {
     }
     expect(rest).toBe("I can answer...\nFinal Answer: ...")
 
-    const messages =
-      (fixture.body.prompt_components as Array<{ payload: { content: Array<{ role: string; content: string }> } }>)[0]!
-        .payload.content
+    const messages = (fixture.body.prompt_components as Array<
+      { payload: { content: Array<{ role: string; content: string }> } }
+    >)[0]!
+      .payload.content
     const [request] = upstream.requests
     expect(request!.url).toBe("/v1/messages")
     expect(request!.body).toMatchObject({
