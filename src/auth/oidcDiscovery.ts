@@ -15,7 +15,7 @@ export interface VerificationKey {
   /** The provider's `issuer`, without a trailing slash. */
   readonly issuer: string
   readonly kid: string | undefined
-  readonly key: CryptoKey
+  readonly key: jose.CryptoKey
 }
 
 export interface ProviderKeys {
