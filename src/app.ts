@@ -64,7 +64,8 @@ export const HttpAppLayer = Layer.unwrap(
 
 /** The code suggestion use cases over the model services. */
 const SuggestionsLayer = Layer.mergeAll(Completions.layer, Generations.layer).pipe(
-  Layer.provide(Layer.mergeAll(TreeSitter.layer, Experiments.layer, PostProcessor.layer)),
+  Layer.provide(Layer.mergeAll(Experiments.layer, PostProcessor.layer)),
+  Layer.provideMerge(TreeSitter.layer),
   Layer.provide(ModelsLayer),
 )
 

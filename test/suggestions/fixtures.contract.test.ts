@@ -22,6 +22,7 @@ const nowSeconds = () => Math.floor(Date.now() / 1000)
 describe("fixture 01: v2 code completions from GitLab.com (Vertex, no model named)", () => {
   it("answers the v2 shape with code-gecko's completion, and sent the prompt of §3.5", async () => {
     const fixture = loadFixture("01-v2-code-completions-vertex-saas.json")
+    // The fixture's model answer; post-processing cuts the new function it starts (§3.6).
     const completion = " bool:\n    return n % 2 == 0\n\n\ndef is_odd"
     gateway.vertex.enqueue(vertex.predict(completion))
 
@@ -35,7 +36,7 @@ describe("fixture 01: v2 code completions from GitLab.com (Vertex, no model name
       experiments: [{ name: "exp_truncate_suffix", variant: 0 }],
       object: "text_completion",
       created: expect.any(Number),
-      choices: [{ text: completion, index: 0, finish_reason: "length" }],
+      choices: [{ text: " bool:\n    return n % 2 == 0", index: 0, finish_reason: "length" }],
     })
     expect(Math.abs(body.created - nowSeconds())).toBeLessThan(5)
 
