@@ -23,6 +23,7 @@ import { TreeSitter } from "./suggestions/treesitter.ts"
 import { XRay } from "./xray/XRay.ts"
 import { Readiness } from "./monitoring/Readiness.ts"
 import * as Logger from "./observability/Logger.ts"
+import { Metrics } from "./observability/Metrics.ts"
 
 /** Every path the app serves (bare, without `/ai`), for telling 405 from 404. */
 const servedPaths = (config: AppConfigShape): ReadonlySet<string> => {
@@ -84,14 +85,17 @@ export interface RuntimeLayerOptions<E> {
   readonly fileSystem: Layer.Layer<FileSystem.FileSystem>
   /** Where log lines go; stdout unless a test collects them. */
   readonly logSink?: Layer.Layer<Logger.LogSink>
+  /** The metrics registry, when the adapter also serves it on the metrics listener. */
+  readonly metrics?: Layer.Layer<Metrics>
 }
 
 /**
- * What every fiber of the process runs with: the configuration and the configured loggers.
- * Provided around the server, so request fibers log through it too.
+ * What every fiber of the process runs with: the configuration, the configured loggers and the
+ * metrics registry. Provided around the servers, so request fibers log through it too and the
+ * metrics listener serves the same registry the API updates.
  */
 export const makeRuntimeLayer = <E>(options: RuntimeLayerOptions<E>) =>
-  Logger.layer.pipe(
+  Layer.merge(Logger.layer, options.metrics ?? Metrics.layer).pipe(
     Layer.provideMerge(options.fileSystem),
     Layer.provideMerge(options.logSink ?? Logger.LogSink.layerStdout),
     Layer.provideMerge(options.config),

@@ -14,6 +14,8 @@ import { developmentDefaults } from "./config/development.ts"
 import { mergeDotenv } from "./config/dotenv.ts"
 import { catalogFileProblem } from "./models/catalog.ts"
 import { WebPeerAddress } from "./http/middleware/clientAddress.ts"
+import { makeMetrics, Metrics } from "./observability/Metrics.ts"
+import { makeMetricsWebHandler } from "./observability/metricsRoutes.ts"
 
 const readDotenv = (): string | undefined => {
   try {
@@ -37,10 +39,17 @@ if (catalogProblem !== undefined) {
   Deno.exit(1)
 }
 
+const metrics = Metrics.layerFrom(makeMetrics())
 const { handler, dispose } = makeWebHandler({
   config: Layer.succeed(AppConfig, AppConfig.of(config)),
   fileSystem: NodeFileSystem.layer,
+  metrics,
 })
+const metricsHandler = makeMetricsWebHandler(metrics)
+const metricsServer = Deno.serve(
+  { hostname: config.fastapi.metricsHost, port: config.fastapi.metricsPort, onListen: () => {} },
+  (request) => metricsHandler.handler(request),
+)
 
 const server = Deno.serve({
   hostname: config.fastapi.apiHost,
@@ -65,8 +74,11 @@ let stopping = false
 const stop = async () => {
   if (stopping) return
   stopping = true
-  await Promise.race([server.shutdown(), new Promise((resolve) => setTimeout(resolve, shutdownGraceMs))])
-  await dispose()
+  await Promise.race([
+    Promise.all([server.shutdown(), metricsServer.shutdown()]),
+    new Promise((resolve) => setTimeout(resolve, shutdownGraceMs)),
+  ])
+  await Promise.all([dispose(), metricsHandler.dispose()])
   Deno.exit(0)
 }
 Deno.addSignalListener("SIGTERM", stop)

@@ -2,8 +2,9 @@
  * Node 24 entrypoint: `node src/main.node.ts` (production, from the environment and `.env`)
  * or with `--dev` (the embedded development defaults: mock models, auth bypass, docs on).
  *
- * SIGTERM/SIGINT: the server stops accepting, in-flight requests and streams finish (up to
- * 30 s), then the process exits 0.
+ * Two listeners: the API (`AIGW_FASTAPI__API_*`) and the Prometheus metrics
+ * (`AIGW_FASTAPI__METRICS_*`). SIGTERM/SIGINT: the servers stop accepting, in-flight requests and
+ * streams finish (up to 30 s), then the process exits 0.
  */
 import { NodeFileSystem, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Cause, Exit, Layer, Result } from "effect"
@@ -15,6 +16,7 @@ import { AppConfig, type AppConfigShape, parseAppConfig } from "./config/AppConf
 import { developmentDefaults } from "./config/development.ts"
 import { mergeDotenv } from "./config/dotenv.ts"
 import { catalogFileProblem } from "./models/catalog.ts"
+import { MetricsRoutes } from "./observability/metricsRoutes.ts"
 
 /** How long in-flight requests and streams may run on after a shutdown signal (SPEC §8). */
 export const shutdownGrace = "30 seconds"
@@ -29,6 +31,16 @@ export const nodeServer = <E, R>(config: AppConfigShape, app: Layer.Layer<never,
       host: config.fastapi.apiHost,
       port: config.fastapi.apiPort,
       gracefulShutdownTimeout: shutdownGrace,
+    })),
+  )
+
+/** The metrics listener (`GET /metrics`) on its own host and port. */
+export const nodeMetricsServer = (config: AppConfigShape) =>
+  HttpRouter.serve(MetricsRoutes, { disableLogger: true, disableListenLog: true }).pipe(
+    Layer.provide(NodeHttpServer.layer(() => createServer(), {
+      host: config.fastapi.metricsHost,
+      port: config.fastapi.metricsPort,
+      gracefulShutdownTimeout: "1 second",
     })),
   )
 
@@ -58,7 +70,8 @@ const main = () => {
     config: Layer.succeed(AppConfig, AppConfig.of(config)),
     fileSystem: NodeFileSystem.layer,
   })
-  NodeRuntime.runMain(Layer.launch(nodeServer(config, AppLayer).pipe(Layer.provide(runtime))), {
+  const servers = Layer.mergeAll(nodeServer(config, AppLayer), nodeMetricsServer(config))
+  NodeRuntime.runMain(Layer.launch(servers.pipe(Layer.provide(runtime))), {
     // A signal interrupts the server after it drained: that is a clean exit, not a failure.
     teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1),
   })

@@ -7,8 +7,10 @@
  */
 import { Context, Effect, Layer, type Stream } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
+import { Metrics } from "../observability/Metrics.ts"
 import type { ModelEntry } from "./catalog.ts"
 import type { ModelError } from "./errors.ts"
+import { instrumentChatModel } from "./instrumented.ts"
 import { mockChatIdentity, mockProvider } from "./mock/provider.ts"
 import type { GenerationParameters } from "./parameters.ts"
 import { type ChatMessage, messagesPrompt } from "./prompt.ts"
@@ -22,6 +24,8 @@ export interface ChatRequest {
   readonly model: ModelEntry
   readonly messages: string | ReadonlyArray<ChatMessage>
   readonly parameters?: GenerationParameters | undefined
+  /** For the cost metric: `duo_chat` unless a code suggestion route asks through messages. */
+  readonly featureCategory?: string | undefined
 }
 
 export interface ChatModelShape {
@@ -48,14 +52,15 @@ export const makeMockChatModel = (): ChatModelShape => ({
 })
 
 export class ChatModel extends Context.Service<ChatModel, ChatModelShape>()("aigw/models/ChatModel") {
-  /** Requires AppConfig, Providers and Resilience. */
+  /** Requires AppConfig, Metrics, Providers and Resilience. */
   static readonly layer = Layer.effect(
     ChatModel,
     Effect.gen(function* () {
       const config = yield* AppConfig
-      if (config.mockModelResponses) return ChatModel.of(makeMockChatModel())
+      const metrics = yield* Metrics
+      if (config.mockModelResponses) return ChatModel.of(instrumentChatModel(makeMockChatModel(), metrics))
       const calls = resilientCalls(yield* Providers, yield* Resilience)
-      return ChatModel.of({
+      return ChatModel.of(instrumentChatModel({
         generate: (request) =>
           Effect.map(
             calls.generate(toCall(request)),
@@ -63,7 +68,7 @@ export class ChatModel extends Context.Service<ChatModel, ChatModelShape>()("aig
           ),
         stream: (request) => calls.stream(toCall(request)),
         identify: (model) => ({ engine: model.provider, name: model.name }),
-      })
+      }, metrics))
     }),
   )
 

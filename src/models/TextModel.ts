@@ -5,8 +5,10 @@
  */
 import { Context, Effect, Layer, type Stream } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
+import { Metrics } from "../observability/Metrics.ts"
 import type { ModelEntry } from "./catalog.ts"
 import type { ModelError } from "./errors.ts"
+import { instrumentTextModel } from "./instrumented.ts"
 import { mockProvider, mockTextIdentity } from "./mock/provider.ts"
 import type { GenerationParameters } from "./parameters.ts"
 import type { Provider, ProviderCall } from "./Provider.ts"
@@ -75,19 +77,20 @@ export const makeMockTextModel = (): TextModelShape => ({
 })
 
 export class TextModel extends Context.Service<TextModel, TextModelShape>()("aigw/models/TextModel") {
-  /** Requires AppConfig, Providers and Resilience. */
+  /** Requires AppConfig, Metrics, Providers and Resilience. */
   static readonly layer = Layer.effect(
     TextModel,
     Effect.gen(function* () {
       const config = yield* AppConfig
-      if (config.mockModelResponses) return TextModel.of(makeMockTextModel())
+      const metrics = yield* Metrics
+      if (config.mockModelResponses) return TextModel.of(instrumentTextModel(makeMockTextModel(), metrics))
       const calls = resilientCalls(yield* Providers, yield* Resilience)
-      return TextModel.of({
+      return TextModel.of(instrumentTextModel({
         generate: (request) =>
           Effect.map(calls.generate(toCall(request)), (text) => ({ ...realIdentity(request.model), text })),
         stream: (request) => calls.stream(toCall(request)),
         identify: realIdentity,
-      })
+      }, metrics))
     }),
   )
 

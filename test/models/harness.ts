@@ -10,6 +10,7 @@ import { modelServices } from "../../src/models/layer.ts"
 import { Providers } from "../../src/models/Providers.ts"
 import { Resilience, type ResilienceOptions } from "../../src/models/resilience.ts"
 import { VertexCredentials } from "../../src/models/vertex/client.ts"
+import { Metrics } from "../../src/observability/Metrics.ts"
 
 export const testToken = "vertex-test-token"
 
@@ -31,6 +32,7 @@ export const modelsLayer = (options: HarnessOptions = {}) =>
         maxDelay: "2 seconds",
         ...options.resilience,
       }),
+      Metrics.layer,
     )),
     Layer.provideMerge(AppConfig.layerTest(options.env ?? {})),
   )

@@ -78,9 +78,14 @@ describe("production wiring", () => {
     const { Layer } = await import("effect")
     const { AppConfig } = await import("../../src/config/AppConfig.ts")
     const { ModelsLayer } = await import("../../src/models/layer.ts")
+    const { Metrics } = await import("../../src/observability/Metrics.ts")
     const layer = ModelsLayer.pipe(
       Layer.provide(
-        Layer.mergeAll(AppConfig.layerTest({ AIGW_MOCK_MODEL_RESPONSES: "true" }), NodeFileSystem.layer),
+        Layer.mergeAll(
+          AppConfig.layerTest({ AIGW_MOCK_MODEL_RESPONSES: "true" }),
+          NodeFileSystem.layer,
+          Metrics.layer,
+        ),
       ),
     )
     const result = await Effect.runPromise(

@@ -33,6 +33,19 @@ describe.each(["node", "deno"] as const)("%s runtime", (runtime) => {
     expect(missing.headers.get("x-request-id")).toBeTruthy()
   })
 
+  it("serves Prometheus metrics on the metrics listener, counting the requests", async () => {
+    const gateway = await start(runtime)
+    await fetch(`${gateway.baseUrl}/nothing-here`)
+    const scrape = await fetch(`${gateway.metricsUrl}/metrics`)
+    expect(scrape.status).toBe(200)
+    expect(scrape.headers.get("content-type")).toMatch(/^text\/plain/)
+    const text = await scrape.text()
+    expect(text).toContain('http_requests_total{handler="none",method="GET",status="4xx"} 1')
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m)
+    expect(text).toContain("nodejs_eventloop_lag_seconds")
+    expect((await fetch(`${gateway.baseUrl}/metrics`)).status).toBe(404)
+  })
+
   it("stops with one line naming a bad variable and exit code 1", async () => {
     const result = await runGatewayToExit(runtime, { AIGW_FASTAPI__API_PORT: "abc" })
     expect(result.code).toBe(1)

@@ -7,12 +7,16 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { makeWebHandler } from "../../src/app.ts"
 import { AppConfig } from "../../src/config/AppConfig.ts"
 import { LogSink } from "../../src/observability/Logger.ts"
+import { makeMetrics, Metrics } from "../../src/observability/Metrics.ts"
+import { makeMetricsWebHandler } from "../../src/observability/metricsRoutes.ts"
 
 export interface TestApp {
   /** Sends a request to the app; `path` is joined to `http://aigw.test`. */
   readonly request: (path: string, init?: RequestInit) => Promise<Response>
   /** Every log line written so far, parsed from JSON. */
   readonly logs: () => Array<Record<string, unknown>>
+  /** `GET /metrics` of the metrics listener: the Prometheus text. */
+  readonly scrape: () => Promise<string>
   readonly dispose: () => Promise<void>
 }
 
@@ -22,15 +26,22 @@ export interface TestApp {
  */
 export const startTestApp = (env: Readonly<Record<string, string>> = {}): TestApp => {
   const lines: Array<string> = []
+  const metrics = Metrics.layerFrom(makeMetrics())
   const { handler, dispose } = makeWebHandler({
     config: AppConfig.layerTest({ AIGW_AUTH__BYPASS_EXTERNAL: "true", ...env }),
     fileSystem: NodeFileSystem.layer,
     logSink: LogSink.layerMemory(lines),
+    metrics,
   })
+  const metricsHandler = makeMetricsWebHandler(metrics)
   return {
     request: (path, init) => handler(new Request(new URL(path, "http://aigw.test"), init)),
     logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
-    dispose,
+    scrape: async () => (await metricsHandler.handler(new Request("http://aigw.test:8082/metrics"))).text(),
+    dispose: async () => {
+      await dispose()
+      await metricsHandler.dispose()
+    },
   }
 }
 

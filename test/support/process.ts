@@ -38,6 +38,8 @@ const commandFor = (runtime: Runtime): [string, Array<string>] =>
 export interface RunningGateway {
   readonly child: ChildProcess
   readonly baseUrl: string
+  /** The metrics listener: `${metricsUrl}/metrics`. */
+  readonly metricsUrl: string
   readonly output: () => string
   readonly exited: Promise<number | null>
 }
@@ -48,6 +50,7 @@ export const startGateway = async (
   env: Record<string, string> = {},
 ): Promise<RunningGateway> => {
   const port = await freePort()
+  const metricsPort = await freePort()
   const [command, args] = commandFor(runtime)
   const child = spawn(command, args, {
     cwd: root,
@@ -57,6 +60,8 @@ export const startGateway = async (
       METADATA_SERVER_DETECTION: "none",
       AIGW_FASTAPI__API_HOST: "127.0.0.1",
       AIGW_FASTAPI__API_PORT: String(port),
+      AIGW_FASTAPI__METRICS_HOST: "127.0.0.1",
+      AIGW_FASTAPI__METRICS_PORT: String(metricsPort),
       AIGW_AUTH__BYPASS_EXTERNAL: "true",
       ...env,
     },
@@ -72,7 +77,9 @@ export const startGateway = async (
     if (child.exitCode !== null) throw new Error(`gateway exited early (${child.exitCode}):\n${output}`)
     try {
       const response = await fetch(`${baseUrl}/monitoring/healthz`)
-      if (response.ok) return { child, baseUrl, output: () => output, exited }
+      if (response.ok) {
+        return { child, baseUrl, metricsUrl: `http://127.0.0.1:${metricsPort}`, output: () => output, exited }
+      }
     } catch {
       // not listening yet
     }
@@ -87,7 +94,13 @@ export const runGatewayToExit = async (runtime: Runtime, env: Record<string, str
   const [command, args] = commandFor(runtime)
   const child = spawn(command, args, {
     cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      AIGW_FASTAPI__API_PORT: String(await freePort()),
+      AIGW_FASTAPI__METRICS_PORT: String(await freePort()),
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   })
   let stdout = ""

@@ -23,11 +23,12 @@ export const requestPipeline = (config: AppConfigShape, paths: ReadonlySet<strin
   })
   const forwarded = HttpMiddleware.xForwardedHeaders({ trustedProxies: [...config.http.trustedProxies] })
   const cors = HttpMiddleware.cors({ allowedMethods: ["POST"] })
+  const withRequestContext = requestContext(paths)
   // Declared as still failing with `unknown` only to satisfy the router's typing of global
   // middleware; errorMapping answers every failure.
   const pipeline = (
     app: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown>,
   ): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, HttpServerRequest.HttpServerRequest> =>
-    webPeerAddress(forwarded(requestContext(cors(aiPrefixRouting(mapErrors(app))))))
+    webPeerAddress(forwarded(withRequestContext(cors(aiPrefixRouting(mapErrors(app))))))
   return HttpRouter.middleware(pipeline, { global: true })
 }

@@ -1,21 +1,29 @@
 /**
- * Request context: the request id, the log correlation, the timing headers and the access log.
+ * Request context: the request id, the log correlation, the timing headers, the HTTP metrics and
+ * the access log.
  *
  * - `X-Request-ID`: the incoming one when it is a sane token, else a new UUID; echoed on every
  *   response and used as `correlation_id` on every log line of the request.
  * - `X-Process-Time`: seconds spent producing the response (to its headers for streams).
- * - Access log: one `api.access` line per request with the SPEC §7 fields, except for the
- *   monitoring and metrics paths, which probes call every few seconds.
+ * - Access log: one `api.access` line per request with the SPEC §7 fields and what the request's
+ *   code recorded (RequestFacts: model, language, auth outcome), except for the monitoring and
+ *   metrics paths, which probes call every few seconds. A streamed answer is logged, and its
+ *   duration measured, when the stream ends (SPEC §11).
+ * - `http_request_duration_seconds` / `http_requests_total` by route template, method and status
+ *   class, monitoring and metrics paths excluded.
  */
-import { Effect, Option } from "effect"
-import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Effect, Option, Stream } from "effect"
+import { HttpBody, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Metrics, type MetricsShape } from "../../observability/Metrics.ts"
+import { makeRequestFacts, RequestFacts, type RequestFactsShape } from "../../observability/RequestFacts.ts"
+import { stripAiPrefix } from "./aiPrefix.ts"
 import { type PeerAddress, WebPeerAddress } from "./clientAddress.ts"
 
 const requestIdShape = /^[\w.:@+=/-]{1,200}$/
 
 const monitoringPath = /^(?:\/ai)?\/(?:monitoring\/|metrics(?:$|[/?]))/
 
-/** Whether a request path is a probe or scrape that the access log leaves out. */
+/** Whether a request path is a probe or scrape that the access log and metrics leave out. */
 export const isMonitoringPath = (url: string) => monitoringPath.test(url)
 
 const pathOf = (url: string) => {
@@ -46,57 +54,110 @@ const header = (request: HttpServerRequest.HttpServerRequest, name: string) => r
 
 const roundMicros = (seconds: number) => Math.round(seconds * 1e6) / 1e6
 
-/** Wraps the whole app: ids, correlation, timing headers, access log. */
-export const requestContext = <E, R>(
+/**
+ * The route template a request matched, for metric labels: the served path (with the `/ai`
+ * prefix when the request used it, so SaaS traffic stays apart), or `none` for unknown paths, so
+ * scanners cannot create unbounded series.
+ */
+const routeTemplate = (path: string, servedPaths: ReadonlySet<string>) => {
+  const normalized = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path
+  return servedPaths.has(stripAiPrefix(normalized)) ? normalized : "none"
+}
+
+interface Finished {
+  readonly request: HttpServerRequest.HttpServerRequest
+  readonly webPeer: PeerAddress | undefined
+  readonly facts: RequestFactsShape
+  readonly status: number
+  readonly startedAt: number
+  readonly cpuAtStart: number | undefined
+  readonly handler: string
+}
+
+/** The HTTP metrics and the access log line of a finished request. */
+const record = (metrics: MetricsShape, finished: Finished) => {
+  const { request, status } = finished
+  const seconds = (performance.now() - finished.startedAt) / 1000
+  const labels = {
+    handler: finished.handler,
+    method: request.method,
+    status: `${Math.floor(status / 100)}xx`,
+  }
+  metrics.httpRequestDuration.observe(labels, seconds)
+  metrics.httpRequests.inc(labels)
+  const cpuAtEnd = cpuSeconds()
+  const { httpVersion, clientPort } = transportFacts(request.source, finished.webPeer)
+  return Effect.logInfo(`${request.method} ${pathOf(request.url)} ${status}`, {
+    logger: "api.access",
+    url: request.originalUrl,
+    path: pathOf(request.url),
+    status_code: status,
+    method: request.method,
+    http_version: httpVersion,
+    client_ip: Option.getOrNull(request.remoteAddress),
+    client_port: clientPort,
+    duration_s: roundMicros(seconds),
+    cpu_s: finished.cpuAtStart === undefined || cpuAtEnd === undefined
+      ? null
+      : roundMicros(cpuAtEnd - finished.cpuAtStart),
+    user_agent: header(request, "user-agent"),
+    gitlab_instance_id: header(request, "x-gitlab-instance-id"),
+    gitlab_global_user_id: header(request, "x-gitlab-global-user-id"),
+    gitlab_host_name: header(request, "x-gitlab-host-name"),
+    gitlab_saas_namespace_ids: header(request, "x-gitlab-saas-namespace-ids"),
+    gitlab_saas_duo_pro_namespace_ids: header(request, "x-gitlab-saas-duo-pro-namespace-ids"),
+    gitlab_realm: header(request, "x-gitlab-realm"),
+    ...finished.facts.fields,
+  })
+}
+
+/** Wraps the whole app: ids, correlation, timing headers, HTTP metrics, access log. */
+export const requestContext = (servedPaths: ReadonlySet<string>) =>
+<E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(
-    Effect.service(HttpServerRequest.HttpServerRequest),
-    (request) =>
-      Effect.flatMap(Effect.service(WebPeerAddress), (webPeer) => {
-        const startedAt = performance.now()
-        const cpuAtStart = cpuSeconds()
-        const incoming = request.headers["x-request-id"]
-        const requestId = incoming !== undefined && requestIdShape.test(incoming)
-          ? incoming
-          : crypto.randomUUID()
-        const finish = (response: HttpServerResponse.HttpServerResponse) => {
-          const seconds = (performance.now() - startedAt) / 1000
-          const answered = HttpServerResponse.setHeaders(response, {
-            "x-request-id": requestId,
-            "x-process-time": String(roundMicros(seconds)),
-          })
-          if (isMonitoringPath(request.url)) return Effect.succeed(answered)
-          const cpuAtEnd = cpuSeconds()
-          const { httpVersion, clientPort } = transportFacts(request.source, webPeer)
-          return Effect.as(
-            Effect.logInfo(`${request.method} ${pathOf(request.url)} ${response.status}`, {
-              logger: "api.access",
-              url: request.originalUrl,
-              path: pathOf(request.url),
-              status_code: response.status,
-              method: request.method,
-              http_version: httpVersion,
-              client_ip: Option.getOrNull(request.remoteAddress),
-              client_port: clientPort,
-              duration_s: roundMicros(seconds),
-              cpu_s: cpuAtStart === undefined || cpuAtEnd === undefined
-                ? null
-                : roundMicros(cpuAtEnd - cpuAtStart),
-              user_agent: header(request, "user-agent"),
-              gitlab_instance_id: header(request, "x-gitlab-instance-id"),
-              gitlab_global_user_id: header(request, "x-gitlab-global-user-id"),
-              gitlab_host_name: header(request, "x-gitlab-host-name"),
-              gitlab_saas_namespace_ids: header(request, "x-gitlab-saas-namespace-ids"),
-              gitlab_saas_duo_pro_namespace_ids: header(request, "x-gitlab-saas-duo-pro-namespace-ids"),
-              gitlab_realm: header(request, "x-gitlab-realm"),
-            }),
-            answered,
-          )
-        }
-        return app.pipe(
-          Effect.flatMap(finish),
-          Effect.annotateLogs("correlation_id", requestId),
-        )
-      }),
-  )
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const webPeer = yield* WebPeerAddress
+    const metrics = yield* Metrics
+    const startedAt = performance.now()
+    const cpuAtStart = cpuSeconds()
+    const incoming = request.headers["x-request-id"]
+    const requestId = incoming !== undefined && requestIdShape.test(incoming) ? incoming : crypto.randomUUID()
+    const facts = makeRequestFacts()
+    const finish = (response: HttpServerResponse.HttpServerResponse) => {
+      const answered = HttpServerResponse.setHeaders(response, {
+        "x-request-id": requestId,
+        "x-process-time": String(roundMicros((performance.now() - startedAt) / 1000)),
+      })
+      if (isMonitoringPath(request.url)) return Effect.succeed(answered)
+      const finished: Finished = {
+        request,
+        webPeer,
+        facts,
+        status: response.status,
+        startedAt,
+        cpuAtStart,
+        handler: routeTemplate(pathOf(request.url), servedPaths),
+      }
+      const body = answered.body
+      if (body._tag !== "Stream") return Effect.as(record(metrics, finished), answered)
+      // A stream is still running: its line and duration are taken when it ends, however it ends.
+      return Effect.succeed(HttpServerResponse.setBody(
+        answered,
+        HttpBody.stream(
+          Stream.onExit(
+            body.stream,
+            () => record(metrics, finished).pipe(Effect.annotateLogs("correlation_id", requestId)),
+          ),
+          body.contentType,
+          body.contentLength,
+        ),
+      ))
+    }
+    return yield* app.pipe(
+      Effect.flatMap(finish),
+      Effect.provideService(RequestFacts, facts),
+      Effect.annotateLogs("correlation_id", requestId),
+    )
+  }) as Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest>
