@@ -4,7 +4,7 @@
  * (main.node.ts, main.deno.ts) and the contract tests serve this same app.
  */
 import { Effect, FileSystem, Layer } from "effect"
-import { HttpRouter, HttpServer } from "effect/http"
+import { FetchHttpClient, HttpRouter, HttpServer } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar, HttpApiSwagger } from "effect/http-api"
 import * as AuthMiddleware from "./auth/middleware.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
@@ -22,8 +22,11 @@ import { PostProcessor } from "./suggestions/PostProcessor.ts"
 import { TreeSitter } from "./suggestions/treesitter.ts"
 import { XRay } from "./xray/XRay.ts"
 import { Readiness } from "./monitoring/Readiness.ts"
+import * as EventLoopMonitor from "./observability/EventLoopMonitor.ts"
 import * as Logger from "./observability/Logger.ts"
 import { Metrics } from "./observability/Metrics.ts"
+import { concurrencyCapsGauge } from "./observability/modelCallMetrics.ts"
+import { Tracking } from "./observability/Tracking.ts"
 
 /** Every path the app serves (bare, without `/ai`), for telling 405 from 404. */
 const servedPaths = (config: AppConfigShape): ReadonlySet<string> => {
@@ -73,8 +76,21 @@ const SuggestionsLayer = Layer.mergeAll(Completions.layer, Generations.layer).pi
 /** Duo Chat and X-Ray over the model services. */
 const ChatLayer = Layer.mergeAll(ChatAgent.layer, XRay.layer).pipe(Layer.provide(ModelsLayer))
 
+/** Snowplow tracking (off unless configured), sending with the fetch-based client. */
+const TrackingLayer = Tracking.layer.pipe(Layer.provide(FetchHttpClient.layer))
+
+/** The configured concurrency caps, published once as a gauge. */
+const CapsGaugeLayer = Layer.effectDiscard(
+  Effect.gen(function* () {
+    yield* concurrencyCapsGauge(yield* Metrics, (yield* AppConfig).modelEngineConcurrencyLimits)
+  }),
+)
+
 /** The services the routes use, wired for production. */
-export const ServicesLayer = Layer.mergeAll(Readiness.layer, SuggestionsLayer, ChatLayer)
+export const ServicesLayer = Layer.mergeAll(Readiness.layer, SuggestionsLayer, ChatLayer, CapsGaugeLayer)
+  .pipe(
+    Layer.provideMerge(TrackingLayer),
+  )
 
 /** The routes with the services they use; requires AppConfig (see `makeRuntimeLayer`). */
 export const AppLayer = HttpAppLayer.pipe(Layer.provide(ServicesLayer))
@@ -95,7 +111,12 @@ export interface RuntimeLayerOptions<E> {
  * metrics listener serves the same registry the API updates.
  */
 export const makeRuntimeLayer = <E>(options: RuntimeLayerOptions<E>) =>
-  Layer.merge(Logger.layer, options.metrics ?? Metrics.layer).pipe(
+  Layer.mergeAll(
+    Logger.layer,
+    options.metrics ?? Metrics.layer,
+    // Logs through the configured loggers, like request fibers.
+    EventLoopMonitor.layer.pipe(Layer.provide(Logger.layer)),
+  ).pipe(
     Layer.provideMerge(options.fileSystem),
     Layer.provideMerge(options.logSink ?? Logger.LogSink.layerStdout),
     Layer.provideMerge(options.config),

@@ -10,7 +10,8 @@
  * 5. a scope the route requires (see scopes.ts) missing from the token → 403 "Forbidden".
  *
  * The route's scope requirement is read once per endpoint when the routes are built, not per
- * request. With `AIGW_AUTH__BYPASS_EXTERNAL=true` nothing is checked and every request is the
+ * request. The outcome (`auth_outcome`: authenticated, unauthenticated, forbidden, bypass) and
+ * the token's subject, issuer and realm go on the request's access log line. With `AIGW_AUTH__BYPASS_EXTERNAL=true` nothing is checked and every request is the
  * debug user; that is logged once, when the layer is built.
  */
 import { Effect, Layer } from "effect"
@@ -18,6 +19,7 @@ import { FetchHttpClient, HttpServerRequest } from "effect/http"
 import type { HttpApiMiddleware } from "effect/http-api"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Readiness } from "../monitoring/Readiness.ts"
+import { recordFacts } from "../observability/RequestFacts.ts"
 import { Authentication } from "./Authentication.ts"
 import { Authenticator, type AuthenticatorShape } from "./Authenticator.ts"
 import { authMessages, InsufficientScope, type InvalidToken, Unauthenticated } from "./errors.ts"
@@ -58,27 +60,34 @@ export const authenticateHeaders = (
   return Effect.catch(authenticator.authenticate(token), refusedToken)
 }
 
-const withIdentity = <A, E, R>(effect: Effect.Effect<A, E, R>, identity: IdentityShape) =>
-  effect.pipe(
-    Effect.provideService(Identity, identity),
-    Effect.annotateLogs({
-      auth_subject: identity.subject ?? null,
-      auth_issuer: identity.issuer,
-      auth_realm: identity.gitlabRealm ?? null,
-    }),
+const identityFields = (identity: IdentityShape) => ({
+  auth_subject: identity.subject ?? null,
+  auth_issuer: identity.issuer,
+  auth_realm: identity.gitlabRealm ?? null,
+})
+
+const withIdentity = <A, E, R>(effect: Effect.Effect<A, E, R>, identity: IdentityShape, outcome: string) =>
+  Effect.andThen(
+    recordFacts({ auth_outcome: outcome, ...identityFields(identity) }),
+    effect.pipe(Effect.provideService(Identity, identity), Effect.annotateLogs(identityFields(identity))),
   )
 
 const verifying = (authenticator: AuthenticatorShape): Middleware => (httpEffect, { endpoint, group }) => {
   const requirement = scopeRequirementOf(endpoint, group)
   return Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const identity = yield* authenticateHeaders(request.headers, authenticator)
-    if (!satisfiesScopes(identity, requirement)) return yield* forbidden
-    return yield* withIdentity(httpEffect, identity)
+    const identity = yield* authenticateHeaders(request.headers, authenticator).pipe(
+      Effect.tapError(() => recordFacts({ auth_outcome: "unauthenticated" })),
+    )
+    if (!satisfiesScopes(identity, requirement)) {
+      yield* recordFacts({ auth_outcome: "forbidden", ...identityFields(identity) })
+      return yield* forbidden
+    }
+    return yield* withIdentity(httpEffect, identity, "authenticated")
   })
 }
 
-const bypassing: Middleware = (httpEffect) => withIdentity(httpEffect, debugIdentity)
+const bypassing: Middleware = (httpEffect) => withIdentity(httpEffect, debugIdentity, "bypass")
 
 /** Verifies every request with the Authenticator. */
 export const layerVerifying: Layer.Layer<Authentication, never, Authenticator> = Layer.effect(

@@ -4,9 +4,14 @@
  */
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
+import type { HttpServerRequest } from "effect/http"
+import { Identity } from "../auth/Identity.ts"
+import { Metrics, type MetricsShape } from "../observability/Metrics.ts"
+import { Tracking } from "../observability/Tracking.ts"
 import { Completions } from "../suggestions/Completions.ts"
 import { Generations } from "../suggestions/Generations.ts"
-import type { InvalidSuggestionRequest } from "../suggestions/Suggestion.ts"
+import { countTelemetry, type TelemetryEntry } from "../suggestions/suggestionMetrics.ts"
+import type { InvalidSuggestionRequest, Suggestion } from "../suggestions/Suggestion.ts"
 import { Api } from "./api.ts"
 import { invalidFieldResponse } from "./errors.ts"
 import { v2Response, v3Response } from "./suggestionResponses.ts"
@@ -35,22 +40,82 @@ export const CodeSuggestionsV2Handlers = HttpApiBuilder.group(
   Effect.fn(function* (handlers) {
     const completions = yield* Completions
     const generations = yield* Generations
-    const complete = ({ payload }: { readonly payload: CompletionsBody }) =>
+    const metrics = yield* Metrics
+    const tracking = yield* Tracking
+    const reporting = (
+      body: CompletionsBody | GenerationsBody,
+      request: HttpServerRequest.HttpServerRequest,
+    ) =>
+      report(metrics, tracking, body.telemetry ?? [], request, {
+        prefix: body.current_file.content_above_cursor,
+        suffix: body.current_file.content_below_cursor ?? "",
+      })
+    const complete = (
+      { payload, request }: {
+        readonly payload: CompletionsBody
+        readonly request: HttpServerRequest.HttpServerRequest
+      },
+    ) =>
       completions.complete({ ...fileFields(payload), prompt: undefinedIfNull(payload.prompt) }).pipe(
+        Effect.tap(reporting(payload, request)),
         Effect.flatMap(v2Response),
         Effect.catchTag("InvalidSuggestionRequest", answerInvalid),
       )
     return handlers.handleAll({
       completionsLegacy: complete,
       completions: complete,
-      generations: ({ payload }) =>
+      generations: ({ payload, request }) =>
         generations.generate({ ...fileFields(payload), prompt: undefinedIfNull(payload.prompt) }).pipe(
+          Effect.tap(reporting(payload, request)),
           Effect.flatMap(v2Response),
           Effect.catchTag("InvalidSuggestionRequest", answerInvalid),
         ),
     })
   }),
 )
+
+const commaList = (value: string | undefined): ReadonlyArray<string> =>
+  value === undefined ? [] : value.split(",").map((item) => item.trim()).filter((item) => item !== "")
+
+/**
+ * What every code request reports besides its answer: the client telemetry of the body and the
+ * `X-GitLab-CS-*` headers (metrics, labelled with this request's model), and the Snowplow
+ * `suggestion_requested` event.
+ */
+const report = (
+  metrics: MetricsShape,
+  tracking: Tracking["Service"],
+  entries: ReadonlyArray<TelemetryEntry>,
+  request: HttpServerRequest.HttpServerRequest,
+  code: { readonly prefix: string; readonly suffix: string },
+) =>
+(suggestion: Suggestion) =>
+  Effect.gen(function* () {
+    yield* countTelemetry(metrics, entries, request.headers, suggestion.model)
+    const identity = yield* Effect.serviceOption(Identity)
+    const header = (name: string) => request.headers[name] ?? null
+    yield* tracking.suggestionRequested({
+      requestCounts: entries.map((entry) => ({
+        model_engine: entry.model_engine ?? null,
+        model_name: entry.model_name ?? null,
+        lang: entry.lang ?? null,
+        requests: entry.requests ?? 0,
+        accepts: entry.accepts ?? 0,
+        errors: entry.errors ?? 0,
+      })),
+      prefixLength: code.prefix.length,
+      suffixLength: code.suffix.length,
+      language: suggestion.model.lang,
+      userAgent: header("user-agent"),
+      gitlabRealm: header("x-gitlab-realm") ??
+        (identity._tag === "Some" ? identity.value.gitlabRealm ?? null : null),
+      gitlabInstanceId: header("x-gitlab-instance-id"),
+      gitlabGlobalUserId: header("x-gitlab-global-user-id"),
+      gitlabHostName: header("x-gitlab-host-name"),
+      gitlabSaasNamespaceIds: commaList(request.headers["x-gitlab-saas-namespace-ids"]),
+      gitlabSaasDuoProNamespaceIds: commaList(request.headers["x-gitlab-saas-duo-pro-namespace-ids"]),
+    })
+  })
 
 const componentInput = (component: PromptComponent) => ({
   fileName: component.payload.file_name,
@@ -68,8 +133,10 @@ export const CodeSuggestionsV3Handlers = HttpApiBuilder.group(
   Effect.fn(function* (handlers) {
     const completions = yield* Completions
     const generations = yield* Generations
+    const metrics = yield* Metrics
+    const tracking = yield* Tracking
     return handlers.handleAll({
-      completions: ({ payload }) => {
+      completions: ({ payload, request }) => {
         const component = payload.prompt_components[0]!
         const prompt = undefinedIfNull(component.payload.prompt)
         const suggestion = component.type === "code_editor_completion"
@@ -80,6 +147,10 @@ export const CodeSuggestionsV3Handlers = HttpApiBuilder.group(
             prompt,
           })
         return suggestion.pipe(
+          Effect.tap(report(metrics, tracking, [], request, {
+            prefix: component.payload.content_above_cursor,
+            suffix: component.payload.content_below_cursor,
+          })),
           Effect.flatMap(v3Response),
           Effect.catchTag("InvalidSuggestionRequest", answerInvalid),
         )

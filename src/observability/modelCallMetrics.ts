@@ -96,3 +96,16 @@ export const instrumentStream = (
       Stream.ensuring(Effect.suspend(() => finish(metrics, labels, startedAt, { error, answerCharacters }))),
     )
   })
+
+/** Publishes the configured concurrency caps as `model_inferences_max_concurrent` at start. */
+export const concurrencyCapsGauge = (
+  metrics: MetricsShape,
+  limits: Readonly<Record<string, Readonly<Record<string, number>>>>,
+) =>
+  Effect.sync(() => {
+    for (const [engine, models] of Object.entries(limits)) {
+      for (const [model, limit] of Object.entries(models)) {
+        metrics.inferencesMaxConcurrent.set({ model_engine: engine, model_name: model }, limit)
+      }
+    }
+  })

@@ -13,6 +13,8 @@ import { Context, Effect, Layer } from "effect"
 import { ModelCatalog, type ModelEntry, type ProviderName } from "../models/catalog.ts"
 import { ChatModel } from "../models/ChatModel.ts"
 import { TextModel } from "../models/TextModel.ts"
+import { Metrics } from "../observability/Metrics.ts"
+import { Tracking } from "../observability/Tracking.ts"
 import { extractCodeContext, hasCodeContext } from "./codeContext.ts"
 import { type ExperimentOutcome, Experiments } from "./experiments.ts"
 import { detectLanguage, type Language } from "./language.ts"
@@ -20,6 +22,8 @@ import { PostProcessor, type SuggestionContext } from "./PostProcessor.ts"
 import { buildCompletionPrompt } from "./prompts/completion.ts"
 import { blockWindow, suffixLengthWithinBlock } from "./suffixBlock.ts"
 import { InvalidSuggestionRequest, type Suggestion, type SuggestionModel } from "./Suggestion.ts"
+import { countExperiment, countLanguage, countSymbols, observePromptSizes } from "./suggestionMetrics.ts"
+import { countTokens } from "./tokens.ts"
 import { TreeSitter } from "./treesitter.ts"
 import { answer, type ModelCall } from "./modelCall.ts"
 
@@ -55,6 +59,8 @@ export class Completions extends Context.Service<Completions, {
       const treeSitter = yield* TreeSitter
       const experiments = yield* Experiments
       const postProcessor = yield* PostProcessor
+      const metrics = yield* Metrics
+      const tracking = yield* Tracking
 
       /** The suffix for the experiment's variant: whole, or cut at the end of the cursor's block. */
       const experimentSuffix = Effect.fnUntraced(
@@ -75,6 +81,7 @@ export class Completions extends Context.Service<Completions, {
         input: CompletionInput,
       ) {
         const { outcome, suffix } = yield* experimentSuffix(language, input)
+        yield* countExperiment(metrics, outcome)
         const parse = hasCodeContext(language?.grammar)
           ? yield* treeSitter.parser(language?.grammar)
           : undefined
@@ -85,13 +92,24 @@ export class Completions extends Context.Service<Completions, {
           suffix,
           budgetTokens: entry.contextTokens,
           codeContext: (dropped) =>
-            parse?.(dropped, (tree) => extractCodeContext(language!.grammar!, tree, dropped)),
+            parse?.(
+              dropped,
+              (tree) =>
+                countSymbols(metrics, language, extractCodeContext(language!.grammar!, tree, dropped)),
+            ),
         })
+        yield* observePromptSizes(metrics, textModel.identify(entry), prompt)
         yield* Effect.logDebug("completion prompt", {
           prefix: prompt.prefix,
           suffix: prompt.suffix,
           tokens: prompt.tokens,
         })
+        yield* tracking.completionTokens(
+          "prompt",
+          () =>
+            prompt.tokens.prefix + prompt.tokens.suffix + prompt.tokens.imports +
+            prompt.tokens.function_signatures,
+        )
         return {
           experiments: [outcome],
           request: { model: entry, prefix: prompt.prefix, suffix: prompt.suffix },
@@ -106,6 +124,8 @@ export class Completions extends Context.Service<Completions, {
           })
         }
         const language = detectLanguage(input.fileName, input.languageIdentifier)
+        yield* countLanguage(metrics, input.fileName, input.languageIdentifier, language)
+        yield* Effect.logDebug("completion request", { prefix: input.prefix, suffix: input.suffix })
         const provider = input.provider ?? "vertex-ai"
         const entry = yield* catalog.resolve(provider, "completion", input.modelName).pipe(
           Effect.mapError((error) =>
@@ -144,6 +164,7 @@ export class Completions extends Context.Service<Completions, {
           })
           const request = {
             model: entry,
+            featureCategory: "code_suggestions",
             messages: [
               { role: "system" as const, content: anthropicCompletionSystem(input.fileName, language) },
               { role: "user" as const, content: `${prompt.prefix}<cursor/>${prompt.suffix}` },
@@ -157,12 +178,17 @@ export class Completions extends Context.Service<Completions, {
           model = { ...textModel.identify(entry), lang }
           call = { generate: textModel.generate(built.request), stream: textModel.stream(built.request) }
         }
-        return yield* answer(call, {
+        const suggestion = yield* answer(call, {
           stream: input.stream,
           model,
           experiments: experimentsRun,
           postProcess: (text) => postProcessor.completion(context, text),
+          metrics,
         })
+        if (suggestion._tag === "Text" && suggestion.text !== "") {
+          yield* tracking.completionTokens("response", () => countTokens(suggestion.text))
+        }
+        return suggestion
       })
 
       return Completions.of({ complete })

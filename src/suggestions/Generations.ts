@@ -12,12 +12,14 @@ import { Context, Effect, Layer } from "effect"
 import { ModelCatalog, type ModelEntry, type ProviderName } from "../models/catalog.ts"
 import { ChatModel } from "../models/ChatModel.ts"
 import { TextModel } from "../models/TextModel.ts"
+import { Metrics } from "../observability/Metrics.ts"
 import { extractCodeContext, hasCodeContext } from "./codeContext.ts"
 import { detectLanguage } from "./language.ts"
 import { answer, type ModelCall } from "./modelCall.ts"
 import { PostProcessor, type SuggestionContext } from "./PostProcessor.ts"
 import { anthropicGenerationPrompt, buildGenerationInstruction, newCodeClose } from "./prompts/generation.ts"
 import { InvalidSuggestionRequest, type Suggestion } from "./Suggestion.ts"
+import { countLanguage, countSymbols } from "./suggestionMetrics.ts"
 import { TreeSitter } from "./treesitter.ts"
 
 export interface GenerationMessage {
@@ -55,6 +57,7 @@ export class Generations extends Context.Service<Generations, {
       const chatModel = yield* ChatModel
       const treeSitter = yield* TreeSitter
       const postProcessor = yield* PostProcessor
+      const metrics = yield* Metrics
 
       const textCall = (
         entry: ModelEntry,
@@ -74,6 +77,8 @@ export class Generations extends Context.Service<Generations, {
 
       const generate = Effect.fn("Generations.generate")(function* (input: GenerationInput) {
         const language = detectLanguage(input.fileName, input.languageIdentifier)
+        yield* countLanguage(metrics, input.fileName, input.languageIdentifier, language)
+        yield* Effect.logDebug("generation request", { prefix: input.prefix, suffix: input.suffix })
         const provider = input.provider ?? "vertex-ai"
         const entry = yield* catalog.resolve(provider, "generation", input.modelName).pipe(
           Effect.mapError((error) => invalid("model_name", error.message)),
@@ -93,7 +98,11 @@ export class Generations extends Context.Service<Generations, {
               suffix: input.suffix,
               budgetTokens: entry.contextTokens - (entry.parameters.maxTokens ?? 0),
               codeContext: (dropped) =>
-                parse?.(dropped, (tree) => extractCodeContext(language!.grammar!, tree, dropped)),
+                parse?.(
+                  dropped,
+                  (tree) =>
+                    countSymbols(metrics, language, extractCodeContext(language!.grammar!, tree, dropped)),
+                ),
             })
             yield* Effect.logDebug("generation prompt", { prompt: instruction })
             call = isAnthropic
@@ -122,6 +131,7 @@ export class Generations extends Context.Service<Generations, {
               model: entry,
               messages: input.prompt as ReadonlyArray<GenerationMessage>,
               parameters: { stopSequences: [newCodeClose] },
+              featureCategory: "code_suggestions",
             }
             identify = chatModel.identify
             call = { generate: chatModel.generate(request), stream: chatModel.stream(request) }
@@ -142,6 +152,7 @@ export class Generations extends Context.Service<Generations, {
           model: { ...identify(entry), lang: language?.id ?? "" },
           experiments: [],
           postProcess: (text) => postProcessor.generation(context, text),
+          metrics,
         })
       })
 

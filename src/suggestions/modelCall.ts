@@ -5,7 +5,9 @@
  */
 import { Effect, type Stream } from "effect"
 import { type ModelError, modelErrorKind } from "../models/errors.ts"
+import type { MetricsShape } from "../observability/Metrics.ts"
 import type { ExperimentOutcome } from "./experiments.ts"
+import { timePostProcessing } from "./suggestionMetrics.ts"
 import type { Suggestion, SuggestionModel } from "./Suggestion.ts"
 
 /** One prepared call to a model: as a whole answer or as a stream of chunks. */
@@ -22,13 +24,14 @@ export const answer = (
     readonly model: SuggestionModel
     readonly experiments: ReadonlyArray<ExperimentOutcome>
     readonly postProcess: (text: string) => Effect.Effect<string>
+    readonly metrics: MetricsShape
   },
 ): Effect.Effect<Suggestion> => {
   const { model, experiments } = options
   if (options.stream) return Effect.succeed({ _tag: "Stream", model, experiments, chunks: call.stream })
   return call.generate.pipe(
     Effect.tap((result) => Effect.logDebug("model answered", { completion: result.text })),
-    Effect.flatMap((result) => options.postProcess(result.text)),
+    Effect.flatMap((result) => timePostProcessing(options.metrics, model, options.postProcess(result.text))),
     Effect.tap((text) => Effect.logDebug("post-processed", { completion: text })),
     Effect.map((text): Suggestion => ({ _tag: "Text", model, experiments, text })),
     Effect.catch((error: ModelError) =>
