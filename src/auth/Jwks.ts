@@ -9,7 +9,8 @@
  * - Keys are kept 24 h, then fetched again in the background, so no request waits for it.
  *   A provider that fails keeps its last good keys and is retried in the background with a
  *   backoff (1 s, doubling, up to 5 min); the other providers' keys are unaffected.
- * - A token naming a key we do not hold asks for a refresh, at most once per 60 s, so a key
+ * - A token naming a key we do not hold asks for a refresh, at most once per 60 s (within 60 s
+ *   of a failed fetch it waits for it at most 2 s, so a hung provider costs one timeout), so a key
  *   rotation is picked up at once while garbage tokens cannot make us hammer the providers.
  */
 import { Clock, Context, Deferred, Duration, Effect, Layer, Ref, Scope } from "effect"
@@ -98,6 +99,9 @@ const emptyKeySet: KeySet = { keys: [], kids: new Set(), failedProviders: [], ge
 
 const readinessCheck = "jwks"
 
+/** How long a request waits for an unknown-key refresh right after a fetch failed. */
+const afterFailureWait = Duration.seconds(2)
+
 const make = (options: JwksOptions) =>
   Effect.gen(function* () {
     const providers = options.providers
@@ -115,6 +119,9 @@ const make = (options: JwksOptions) =>
     const state = yield* Ref.make<State>({ byProvider: new Map(), keySet: emptyKeySet, settled: false })
     const inFlight = yield* Ref.make<Deferred.Deferred<KeySet> | undefined>(undefined)
     const lastUnknownKeyRefresh = yield* Ref.make<number | undefined>(undefined)
+    // After a failed fetch, a request does not wait out another full timeout for an unknown key:
+    // it waits briefly (a provider that is back answers at once), then gets the keys there are.
+    const lastFailedFetch = yield* Ref.make<number | undefined>(undefined)
 
     yield* readiness.report(readinessCheck, false)
     if (providers.length === 0) {
@@ -169,6 +176,7 @@ const make = (options: JwksOptions) =>
           failed_providers: next.keySet.failedProviders,
         })
       }
+      if (failures.length > 0) yield* Ref.set(lastFailedFetch, yield* Clock.currentTimeMillis)
       yield* readiness.report(readinessCheck, next.keySet.keys.length > 0)
       return next.keySet
     }).pipe(
@@ -199,14 +207,22 @@ const make = (options: JwksOptions) =>
 
     const refreshForUnknownKey: Effect.Effect<KeySet> = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
+      const failedAt = yield* Ref.get(lastFailedFetch)
+      const patience = failedAt !== undefined && now - failedAt < throttleMillis
+        ? <A>(keys: Effect.Effect<KeySet, never, A>) =>
+          Effect.timeoutOrElse(keys, {
+            duration: afterFailureWait,
+            orElse: () => Effect.map(Ref.get(state), (s) => s.keySet),
+          })
+        : <A>(keys: Effect.Effect<KeySet, never, A>) => keys
       const allowed = yield* Ref.modify(
         lastUnknownKeyRefresh,
         (last): [boolean, number | undefined] =>
           last !== undefined && now - last < throttleMillis ? [false, last] : [true, now],
       )
-      if (allowed) return yield* refresh
+      if (allowed) return yield* patience(refresh)
       const running = yield* Ref.get(inFlight)
-      if (running !== undefined) return yield* Deferred.await(running)
+      if (running !== undefined) return yield* patience(Deferred.await(running))
       return (yield* Ref.get(state)).keySet
     })
 

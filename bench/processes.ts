@@ -1,0 +1,180 @@
+/**
+ * The processes a benchmark runs: the fake upstream, the bare proxy and aigw itself, each a child
+ * of the project's Node 24 on 127.0.0.1, optionally pinned to a core with `taskset`; and their
+ * CPU time and memory read from /proc.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { join } from "node:path"
+
+export const root = join(import.meta.dirname, "..")
+
+export interface Child {
+  readonly name: string
+  readonly process: ChildProcess
+  readonly pid: number
+  readonly url: string
+  /** The last lines the process wrote to stderr, for a failure message. */
+  readonly stderr: () => string
+  readonly stop: () => Promise<number | null>
+}
+
+export const freePort = async (): Promise<number> => {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const address = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  if (address === null || typeof address === "string") throw new Error("no port")
+  return address.port
+}
+
+/** `taskset -c <cpus>` in front of a command when `cpus` is set. */
+const pinned = (
+  cpus: string | undefined,
+  command: string,
+  args: ReadonlyArray<string>,
+): [string, Array<string>] =>
+  cpus === undefined ? [command, [...args]] : ["taskset", ["-c", cpus, command, ...args]]
+
+const keepTail = (text: string) => text.length > 20_000 ? text.slice(-20_000) : text
+
+const spawnChild = (
+  name: string,
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  cpus: string | undefined,
+  stdout: "pipe" | "ignore",
+): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } => {
+  const [command, argv] = pinned(cpus, process.execPath, args)
+  const child = spawn(command, argv, {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    stdio: ["ignore", stdout, "pipe"],
+  })
+  let stderr = ""
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr = keepTail(stderr + chunk)))
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  child.on("error", (error) => (stderr += `\n${name}: ${error.message}`))
+  return { child, stderr: () => stderr, exited }
+}
+
+const stopper = (child: ChildProcess, exited: Promise<number | null>) => async () => {
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
+  const timer = setTimeout(() => child.kill("SIGKILL"), 35_000)
+  const code = await exited
+  clearTimeout(timer)
+  return code
+}
+
+/** Starts a bench script (upstream.ts, proxy.ts) and waits for its `listening <port>` line. */
+export const startScript = async (
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  cpus?: string,
+): Promise<Child> => {
+  const { child, stderr, exited } = spawnChild(name, [join(root, "bench", script)], env, cpus, "pipe")
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = ""
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${stderr()}`)), 15_000)
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk
+      const match = /listening (\d+)/.exec(out)
+      if (match !== null) {
+        clearTimeout(timer)
+        resolve(Number(match[1]))
+      }
+    })
+    void exited.then((code) => reject(new Error(`${name} exited (${code}):\n${stderr()}`)))
+  })
+  return {
+    name,
+    process: child,
+    pid: child.pid!,
+    url: `http://127.0.0.1:${port}`,
+    stderr,
+    stop: stopper(child, exited),
+  }
+}
+
+/**
+ * Starts aigw in production mode (`node src/main.node.ts`, configured by `env` only) and waits
+ * for its liveness probe; `nodeArgs` go to Node (e.g. `--cpu-prof`). Its log lines go to /dev/null: written, as in production, not kept.
+ */
+export const startAigw = async (
+  env: Record<string, string>,
+  cpus?: string,
+  nodeArgs: ReadonlyArray<string> = [],
+): Promise<Child> => {
+  const port = await freePort()
+  const { child, stderr, exited } = spawnChild(
+    "aigw",
+    [...nodeArgs, join(root, "src", "main.node.ts")],
+    {
+      METADATA_SERVER_DETECTION: "none",
+      AIGW_FASTAPI__API_HOST: "127.0.0.1",
+      AIGW_FASTAPI__API_PORT: String(port),
+      ...env,
+    },
+    cpus,
+    "ignore",
+  )
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`aigw exited early (${child.exitCode}):\n${stderr()}`)
+    const ready = await fetch(`${url}/monitoring/healthz`).then((r) => r.ok, () => false)
+    if (ready) {
+      return { name: "aigw", process: child, pid: child.pid!, url, stderr, stop: stopper(child, exited) }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  child.kill("SIGKILL")
+  throw new Error(`aigw did not start within 30 s:\n${stderr()}`)
+}
+
+const ticksPerSecond = 100 // USER_HZ on Linux
+
+/**
+ * User + system CPU time of a process in ms, from /proc/<pid>/stat. With `taskset` in front the
+ * pid is taskset's, which execs the command, so it is the same process.
+ */
+export const cpuMs = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+  // Fields after the command name (which may hold spaces) start at state (field 3).
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  const utime = Number(fields[11])
+  const stime = Number(fields[12])
+  return ((utime + stime) * 1000) / ticksPerSecond
+}
+
+/** Resident memory of a process in bytes, from /proc/<pid>/status (VmRSS). */
+export const rssBytes = (pid: number): number => {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8")
+  const match = /VmRSS:\s+(\d+) kB/.exec(status)
+  return match === null ? 0 : Number(match[1]) * 1024
+}
+
+/** Samples a process's RSS every `everyMs` until stopped; `stop` returns the peak seen. */
+export const rssSampler = (pid: number, everyMs = 100) => {
+  let peak = rssBytes(pid)
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssBytes(pid))
+    } catch {
+      // the process is gone
+    }
+  }, everyMs)
+  return {
+    stop: () => {
+      clearInterval(timer)
+      try {
+        peak = Math.max(peak, rssBytes(pid))
+      } catch {
+        // the process is gone
+      }
+      return peak
+    },
+  }
+}
