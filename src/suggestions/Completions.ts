@@ -15,14 +15,19 @@ import { ChatModel } from "../models/ChatModel.ts"
 import { TextModel } from "../models/TextModel.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { Tracking } from "../observability/Tracking.ts"
-import { extractCodeContext, hasCodeContext } from "./codeContext.ts"
+import { extractDroppedContext, hasCodeContext } from "./codeContext.ts"
 import { type ExperimentOutcome, Experiments } from "./experiments.ts"
 import { detectLanguage, type Language } from "./language.ts"
 import { PostProcessor, type SuggestionContext } from "./PostProcessor.ts"
 import { buildCompletionPrompt } from "./prompts/completion.ts"
 import { blockWindow, suffixLengthWithinBlock } from "./suffixBlock.ts"
 import { InvalidSuggestionRequest, type Suggestion, type SuggestionModel } from "./Suggestion.ts"
-import { countExperiment, countLanguage, countSymbols, observePromptSizes } from "./suggestionMetrics.ts"
+import {
+  countDroppedSymbols,
+  countExperiment,
+  countLanguage,
+  observePromptSizes,
+} from "./suggestionMetrics.ts"
 import { countTokens } from "./tokens.ts"
 import { TreeSitter } from "./treesitter.ts"
 import { answer, type ModelCall } from "./modelCall.ts"
@@ -92,10 +97,10 @@ export class Completions extends Context.Service<Completions, {
           suffix,
           budgetTokens: entry.contextTokens,
           codeContext: (dropped) =>
-            parse?.(
-              dropped,
-              (tree) =>
-                countSymbols(metrics, language, extractCodeContext(language!.grammar!, tree, dropped)),
+            parse === undefined ? undefined : countDroppedSymbols(
+              metrics,
+              language,
+              extractDroppedContext(language!.grammar!, dropped, parse),
             ),
         })
         yield* observePromptSizes(metrics, textModel.identify(entry), prompt)

@@ -13,13 +13,13 @@ import { ModelCatalog, type ModelEntry, type ProviderName } from "../models/cata
 import { ChatModel } from "../models/ChatModel.ts"
 import { TextModel } from "../models/TextModel.ts"
 import { Metrics } from "../observability/Metrics.ts"
-import { extractCodeContext, hasCodeContext } from "./codeContext.ts"
+import { extractDroppedContext, hasCodeContext } from "./codeContext.ts"
 import { detectLanguage } from "./language.ts"
 import { answer, type ModelCall } from "./modelCall.ts"
 import { PostProcessor, type SuggestionContext } from "./PostProcessor.ts"
 import { anthropicGenerationPrompt, buildGenerationInstruction, newCodeClose } from "./prompts/generation.ts"
 import { InvalidSuggestionRequest, type Suggestion } from "./Suggestion.ts"
-import { countLanguage, countSymbols } from "./suggestionMetrics.ts"
+import { countDroppedSymbols, countLanguage } from "./suggestionMetrics.ts"
 import { TreeSitter } from "./treesitter.ts"
 
 export interface GenerationMessage {
@@ -98,10 +98,10 @@ export class Generations extends Context.Service<Generations, {
               suffix: input.suffix,
               budgetTokens: entry.contextTokens - (entry.parameters.maxTokens ?? 0),
               codeContext: (dropped) =>
-                parse?.(
-                  dropped,
-                  (tree) =>
-                    countSymbols(metrics, language, extractCodeContext(language!.grammar!, tree, dropped)),
+                parse === undefined ? undefined : countDroppedSymbols(
+                  metrics,
+                  language,
+                  extractDroppedContext(language!.grammar!, dropped, parse),
                 ),
             })
             yield* Effect.logDebug("generation prompt", { prompt: instruction })

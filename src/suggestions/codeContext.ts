@@ -3,6 +3,7 @@
  * the signatures of the functions defined in it. Both are plain functions over a parsed tree;
  * the node kinds per grammar are the only language knowledge here.
  */
+import { Query } from "web-tree-sitter"
 import type { Node, Tree } from "./treesitter.ts"
 
 interface GrammarContext {
@@ -72,50 +73,113 @@ const signatureOf = (node: Node, source: string): string => {
   return source.slice(node.startIndex, end).trimEnd().replace(/[:{=]$/, "").trimEnd()
 }
 
-const importCallName = (node: Node): string | undefined => {
-  if (node.type !== "call") return undefined
-  return node.childForFieldName("method")?.text
-}
-
 export interface CodeContext {
   readonly imports: ReadonlyArray<string>
   readonly functionSignatures: ReadonlyArray<string>
 }
 
-/**
- * Walks the tree once (no node-count cap: large files are walked whole) and collects imports and
- * function signatures in source order.
- */
+const querySource = (context: GrammarContext): string => {
+  const patterns: Array<string> = []
+  if (context.imports.length > 0) {
+    patterns.push(`[${context.imports.map((kind) => `(${kind})`).join(" ")}] @import`)
+  }
+  if (context.importCalls !== undefined && context.importCalls.length > 0) {
+    const names = context.importCalls.map((name) => JSON.stringify(name)).join(" ")
+    patterns.push(`((call method: (identifier) @method) @import (#any-of? @method ${names}))`)
+  }
+  if (context.functions.length > 0) {
+    patterns.push(`[${context.functions.map((kind) => `(${kind})`).join(" ")}] @function`)
+  }
+  return patterns.join("\n")
+}
+
+// Compiled once per grammar: the query runs in WASM, far faster than walking nodes in JavaScript.
+const queries = new Map<string, Query>()
+
+/** Grammar versions differ in node names: keep the kinds this grammar has. */
+const knownKinds = (language: Tree["language"], kinds: ReadonlyArray<string>) =>
+  kinds.filter((kind) => {
+    try {
+      new Query(language, `(${kind}) @known`).delete()
+      return true
+    } catch {
+      return false
+    }
+  })
+
+const queryFor = (grammar: string, context: GrammarContext, tree: Tree): Query => {
+  const cached = queries.get(grammar)
+  if (cached !== undefined) return cached
+  const available: GrammarContext = {
+    ...context,
+    imports: knownKinds(tree.language, context.imports),
+    functions: knownKinds(tree.language, context.functions),
+  }
+  const query = new Query(tree.language, querySource(available))
+  queries.set(grammar, query)
+  return query
+}
+
+/** The imports and function signatures of a parsed file, in source order, however large. */
 export const extractCodeContext = (grammar: string, tree: Tree, source: string): CodeContext => {
   const context = contexts[grammar]
   if (context === undefined) return { imports: [], functionSignatures: [] }
-  const importKinds = new Set(context.imports)
-  const functionKinds = new Set(context.functions)
-  const importCalls = new Set(context.importCalls ?? [])
   const imports: Array<string> = []
   const functionSignatures: Array<string> = []
-  const cursor = tree.walk()
-  let descend = true
-  for (;;) {
-    if (descend) {
-      const node = cursor.currentNode
-      if (importKinds.has(node.type) || importCalls.has(importCallName(node) ?? "")) {
-        imports.push(source.slice(node.startIndex, node.endIndex).trim())
-        descend = false
-      } else if (functionKinds.has(node.type)) {
-        functionSignatures.push(signatureOf(node, source))
-      }
-    }
-    if (descend && cursor.gotoFirstChild()) continue
-    descend = true
-    if (cursor.gotoNextSibling()) continue
-    let climbing = true
-    while (climbing) {
-      if (!cursor.gotoParent()) {
-        cursor.delete()
-        return { imports, functionSignatures }
-      }
-      climbing = !cursor.gotoNextSibling()
-    }
+  for (const capture of queryFor(grammar, context, tree).captures(tree.rootNode)) {
+    if (capture.name === "import") {
+      imports.push(source.slice(capture.node.startIndex, capture.node.endIndex).trim())
+    } else if (capture.name === "function") functionSignatures.push(signatureOf(capture.node, source))
+  }
+  return { imports, functionSignatures }
+}
+
+/** Below this size the dropped code is parsed whole. */
+const wholeParseLimit = 7_000
+/** Imports sit at the top of a file: this much of it is parsed for them. */
+const headLength = 3_000
+/** Signatures nearest the kept code are the useful ones: this much before it is parsed. */
+const tailLength = 4_000
+
+const lineEndBefore = (text: string, index: number) => {
+  const end = text.lastIndexOf("\n", index)
+  return end === -1 ? index : end + 1
+}
+
+/** The start of a line with no indentation at or after `index` (a top-level statement). */
+const topLevelLineAfter = (text: string, index: number) => {
+  let start = text.indexOf("\n", index)
+  while (start !== -1 && start + 1 < text.length) {
+    const first = text[start + 1]
+    if (first !== " " && first !== "\t" && first !== "\n" && first !== "\r") return start + 1
+    start = text.indexOf("\n", start + 1)
+  }
+  return text.length
+}
+
+/**
+ * The imports and signatures of the code a prompt had to drop, parsing at most the file's head and
+ * the part just before the kept code, so a 100 KB file costs about as much as a 10 KB one.
+ */
+export const extractDroppedContext = (
+  grammar: string,
+  dropped: string,
+  parse: <A>(text: string, use: (tree: Tree) => A) => A | undefined,
+): CodeContext | undefined => {
+  if (dropped.length <= wholeParseLimit) {
+    return parse(dropped, (tree) => extractCodeContext(grammar, tree, dropped))
+  }
+  const head = dropped.slice(0, lineEndBefore(dropped, headLength))
+  const tail = dropped.slice(topLevelLineAfter(dropped, dropped.length - tailLength))
+  const fromHead = parse(head, (tree) => extractCodeContext(grammar, tree, head))
+  const fromTail = parse(tail, (tree) => extractCodeContext(grammar, tree, tail))
+  if (fromHead === undefined && fromTail === undefined) return undefined
+  const unique = (entries: ReadonlyArray<string>) => [...new Set(entries)]
+  return {
+    imports: unique([...(fromHead?.imports ?? []), ...(fromTail?.imports ?? [])]),
+    functionSignatures: unique([
+      ...(fromHead?.functionSignatures ?? []),
+      ...(fromTail?.functionSignatures ?? []),
+    ]),
   }
 }

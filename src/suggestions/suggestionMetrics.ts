@@ -35,7 +35,12 @@ export const countExperiment = (metrics: MetricsShape, outcome: ExperimentOutcom
   Effect.sync(() => metrics.experiments.inc({ name: outcome.name, variant: String(outcome.variant) }))
 
 /** Counts what tree-sitter found; returns the context unchanged. */
-export const countSymbols = (metrics: MetricsShape, language: Language | undefined, context: CodeContext) => {
+export const countDroppedSymbols = (
+  metrics: MetricsShape,
+  language: Language | undefined,
+  context: CodeContext | undefined,
+) => {
+  if (context === undefined) return undefined
   const lang = language?.id ?? ""
   if (context.imports.length > 0) {
     metrics.promptSymbols.inc({ lang, symbol: "imports" }, context.imports.length)

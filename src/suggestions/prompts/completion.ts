@@ -11,7 +11,14 @@
  */
 import type { CodeContext } from "../codeContext.ts"
 import type { Language } from "../language.ts"
-import { countTokens, keepFirstTokens, keepLastTokens } from "../tokens.ts"
+import {
+  countTokens,
+  keepFirstCounted,
+  keepFirstTokens,
+  type Kept,
+  lastTokensOf,
+  utf8Bytes,
+} from "../tokens.ts"
 import { asCommentLines, fileHeaderComment } from "./header.ts"
 
 export const suffixShare = 0.07
@@ -62,54 +69,67 @@ const contextBlock = (
 }
 
 /**
- * The end of `prefix` within `budget` tokens, starting at a line start when the cut falls inside
- * a line: a partial first line reads as broken code to the model.
+ * Starts a kept end of `source` at a line start when the cut fell inside a line: a partial first
+ * line reads as broken code to the model.
  */
-const keepWholeLines = (prefix: string, budget: number): string => {
-  const kept = keepLastTokens(prefix, budget)
-  if (kept.length === prefix.length || prefix[prefix.length - kept.length - 1] === "\n") return kept
-  const lineEnd = kept.indexOf("\n")
-  return lineEnd === -1 ? kept : kept.slice(lineEnd + 1)
+const fromLineStart = (source: string, kept: Kept): Kept => {
+  if (kept.text.length === source.length || source[source.length - kept.text.length - 1] === "\n") return kept
+  const lineEnd = kept.text.indexOf("\n")
+  if (lineEnd === -1) return kept
+  const partial = kept.text.slice(0, lineEnd + 1)
+  return { text: kept.text.slice(lineEnd + 1), tokens: Math.max(0, kept.tokens - countTokens(partial)) }
 }
 
 export const buildCompletionPrompt = (input: CompletionPromptInput): CompletionPrompt => {
   const budget = Math.max(0, input.budgetTokens)
-  const suffix = keepFirstTokens(input.suffix, Math.floor(budget * suffixShare))
-  const suffixTokens = countTokens(suffix)
+  const suffix = keepFirstCounted(input.suffix, Math.floor(budget * suffixShare))
   const header = fileHeaderComment(input.fileName, input.language)
-  const headerTokens = countTokens(header)
-  const prefixBudget = Math.max(0, budget - suffixTokens - headerTokens)
-  const kept = keepWholeLines(input.prefix, prefixBudget)
-  if (kept.length === input.prefix.length) {
+  const prefixBudget = Math.max(0, budget - suffix.tokens - countTokens(header))
+  if (utf8Bytes(input.prefix) <= prefixBudget) {
     return {
-      prefix: header + kept,
-      suffix,
-      tokens: { prefix: countTokens(kept), suffix: suffixTokens, imports: 0, function_signatures: 0 },
+      prefix: header + input.prefix,
+      suffix: suffix.text,
+      tokens: {
+        prefix: countTokens(input.prefix),
+        suffix: suffix.tokens,
+        imports: 0,
+        function_signatures: 0,
+      },
     }
   }
-  const context = input.codeContext(input.prefix.slice(0, input.prefix.length - kept.length))
+  // The prefix is tokenized once; the cut for a smaller budget is decoded from the same tokens.
+  const ends = lastTokensOf(input.prefix, prefixBudget)
+  const kept = fromLineStart(input.prefix, ends.take(prefixBudget))
+  if (kept.text.length === input.prefix.length) {
+    return {
+      prefix: header + kept.text,
+      suffix: suffix.text,
+      tokens: { prefix: kept.tokens, suffix: suffix.tokens, imports: 0, function_signatures: 0 },
+    }
+  }
+  const context = input.codeContext(input.prefix.slice(0, input.prefix.length - kept.text.length))
   const imports = contextBlock(
     context?.imports ?? [],
-    kept,
+    kept.text,
     Math.floor(budget * importsShare),
     (text) => text,
   )
   // Signatures without bodies are not valid code: they go in as comments.
   const signatures = contextBlock(
     context?.functionSignatures ?? [],
-    kept,
+    kept.text,
     Math.floor(budget * signaturesShare),
     (text) => asCommentLines(`Functions defined in this file:\n${text}`, input.language),
   )
   const prefix = imports.tokens + signatures.tokens === 0
     ? kept
-    : keepWholeLines(kept, Math.max(0, prefixBudget - imports.tokens - signatures.tokens))
+    : fromLineStart(input.prefix, ends.take(Math.max(0, prefixBudget - imports.tokens - signatures.tokens)))
   return {
-    prefix: header + imports.text + signatures.text + prefix,
-    suffix,
+    prefix: header + imports.text + signatures.text + prefix.text,
+    suffix: suffix.text,
     tokens: {
-      prefix: countTokens(prefix),
-      suffix: suffixTokens,
+      prefix: prefix.tokens,
+      suffix: suffix.tokens,
       imports: imports.tokens,
       function_signatures: signatures.tokens,
     },
