@@ -135,11 +135,11 @@ export const extractCodeContext = (grammar: string, tree: Tree, source: string):
 }
 
 /** Below this size the dropped code is parsed whole. */
-const wholeParseLimit = 7_000
+const wholeParseLimit = 5_000
 /** Imports sit at the top of a file: this much of it is parsed for them. */
-const headLength = 3_000
+const headLength = 2_000
 /** Signatures nearest the kept code are the useful ones: this much before it is parsed. */
-const tailLength = 4_000
+const tailLength = 3_000
 
 const lineEndBefore = (text: string, index: number) => {
   const end = text.lastIndexOf("\n", index)

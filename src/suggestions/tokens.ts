@@ -45,7 +45,7 @@ const whole = (text: string): Kept => ({ text, tokens: countTokens(text) })
 export const keepFirstCounted = (text: string, budget: number): Kept => {
   if (budget <= 0) return { text: "", tokens: 0 }
   if (utf8Bytes(text) <= budget) return whole(text)
-  let window = Math.min(text.length, budget * 6)
+  let window = Math.min(text.length, Math.ceil(budget * 4.5))
   for (;;) {
     const head = text.slice(0, window)
     const tokens = encode(head)
@@ -69,7 +69,7 @@ export const keepFirstCounted = (text: string, budget: number): Kept => {
 export const lastTokensOf = (text: string, budget: number): { readonly take: (tokens: number) => Kept } => {
   if (budget <= 0) return { take: () => ({ text: "", tokens: 0 }) }
   // Code averages 3–4 characters per token; start with a window that usually suffices.
-  let window = Math.min(text.length, budget * 6)
+  let window = Math.min(text.length, Math.ceil(budget * 4.5))
   for (;;) {
     const start = alignToCodePoint(text, text.length - window)
     const tail = text.slice(start)

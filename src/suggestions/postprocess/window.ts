@@ -7,7 +7,7 @@
  */
 
 /** At most this much code before and after the cursor is parsed. */
-export const windowLimit = 6_000
+export const windowLimit = 4_000
 
 const isTopLevelLineStart = (text: string, index: number) => {
   const first = text[index]
