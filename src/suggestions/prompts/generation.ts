@@ -7,21 +7,13 @@
  * For Anthropic the prompt is a `Human:`/`Assistant:` exchange whose assistant turn is prefilled
  * with `<new_code>`, so the answer is the code and stops at `</new_code>` (a stop sequence).
  */
-import type { CodeContext } from "../codeContext.ts"
-import type { Language } from "../language.ts"
-import { buildCompletionPrompt } from "./completion.ts"
+import { buildCompletionPrompt, type CompletionPromptInput } from "./completion.ts"
 
 export const newCodeOpen = "<new_code>"
 export const newCodeClose = "</new_code>"
 
-export interface GenerationPromptInput {
-  readonly fileName: string
-  readonly language: Language | undefined
-  readonly prefix: string
-  readonly suffix: string
-  readonly budgetTokens: number
-  readonly codeContext: (dropped: string) => CodeContext | undefined
-}
+/** The same facts as a completion prompt: the file, the code around the cursor, the budget. */
+export type GenerationPromptInput = CompletionPromptInput
 
 /** The instruction text, without provider framing. */
 export const buildGenerationInstruction = (input: GenerationPromptInput): string => {
