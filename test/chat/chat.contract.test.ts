@@ -336,3 +336,28 @@ describe("fixture 14: X-Ray libraries", () => {
     expect((await post("/v1/x-ray/libraries", valid)).status).toBe(200)
   })
 })
+
+describe("one concurrency cap per model across routes", () => {
+  it("a chat call in flight takes the slot a generation on the same model then waits for", async () => {
+    const { post, anthropic: upstream } = await start({
+      AIGW_MODEL_ENGINE_CONCURRENCY_LIMITS: JSON.stringify({ anthropic: { "claude-2.1": 1 } }),
+    })
+    const release = gate()
+    upstream.enqueue(async (request, res) => {
+      await release.opened
+      anthropic.completion("chat")(request, res)
+    })
+    const chatCall = post("/v1/chat/agent", chatBody({}), chat)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const generation = await post("/v2/code/generations", {
+      current_file: { file_name: "a.py", content_above_cursor: "x", content_below_cursor: "" },
+      model_provider: "anthropic",
+      model_name: "claude-2.1",
+      prompt_version: 2,
+      prompt: "\n\nHuman: x\n\nAssistant:",
+    })
+    expect(generation.headers.get("x-aigw-model-error")).toBe("concurrency")
+    release.open()
+    expect((await (await chatCall).json()).response).toBe("chat")
+  })
+})

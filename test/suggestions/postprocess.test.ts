@@ -23,7 +23,9 @@ beforeAll(async () => {
   await Effect.runPromise(
     Effect.gen(function* () {
       const treeSitter = yield* TreeSitter
-      for (const grammar of ["python", "javascript", "go", "java", "ruby", "php", "typescript", "rust"]) {
+      for (
+        const grammar of ["python", "javascript", "go", "java", "ruby", "php", "typescript", "tsx", "rust"]
+      ) {
         parsers.set(grammar, yield* treeSitter.parser(grammar))
       }
     }).pipe(Effect.provide(TreeSitter.layer)),
@@ -127,6 +129,25 @@ describe("trim_by_min_allowed_context", () => {
     ["a language without a grammar", "a.kt", "fun f() {\n", "  g()\n}\nfun h() {}\n"],
   ])("leaves %s unchanged", (_, fileName, prefix, completion) => {
     expect(run(trimByMinAllowedContext, fileName, prefix, completion)).toBe(completion)
+  })
+
+  it("cuts at the right place in CRLF files (a CRLF is two characters, as tree-sitter counts it)", () => {
+    const prefix = "def f(x):\r\n    if x:\r\n        "
+    expect(run(trimByMinAllowedContext, "a.py", prefix, "y = 1\r\n        z = 2\r\n    return 3\r\n"))
+      .toBe("y = 1\r\n        z = 2")
+  })
+
+  it("parses TSX with JSX", () => {
+    const prefix = "export function View() {\n  return (\n    "
+    expect(
+      run(
+        trimByMinAllowedContext,
+        "View.tsx",
+        prefix,
+        "<div>\n      <b>hi</b>\n    </div>\n  )\n}\n\nexport const x = 1\n",
+      ),
+    )
+      .toBe("<div>\n      <b>hi</b>\n    </div>\n  )")
   })
 
   it("works from the block's start far into a large file (tree-sitter offsets on non-ASCII lines)", () => {
