@@ -11,21 +11,23 @@ import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { Api } from "./http/api.ts"
 import { requestPipeline } from "./http/middleware/pipeline.ts"
 import { ChatAgent } from "./chat/ChatAgent.ts"
-import { ChatHandlers, XRayHandlers } from "./http/chat.ts"
-import { CodeSuggestionsV2Handlers, CodeSuggestionsV3Handlers } from "./http/codeSuggestions.ts"
-import { MonitoringHandlers } from "./http/monitoring.ts"
+import { MonitoringHandlers } from "./http/monitoringHandlers.ts"
+import { ChatHandlers } from "./http/v1ChatHandlers.ts"
+import { XRayHandlers } from "./http/v1XRayHandlers.ts"
+import { CodeSuggestionsV2Handlers } from "./http/v2CodeHandlers.ts"
+import { CodeSuggestionsV3Handlers } from "./http/v3CodeHandlers.ts"
 import { ModelsLayer } from "./models/layer.ts"
 import { Completions } from "./suggestions/Completions.ts"
 import { Experiments } from "./suggestions/experiments.ts"
 import { Generations } from "./suggestions/Generations.ts"
 import { PostProcessor } from "./suggestions/PostProcessor.ts"
+import { Preparation } from "./suggestions/Preparation.ts"
 import { TreeSitter } from "./suggestions/treesitter.ts"
 import { XRay } from "./xray/XRay.ts"
 import { Readiness } from "./monitoring/Readiness.ts"
 import * as EventLoopMonitor from "./observability/EventLoopMonitor.ts"
 import * as Logger from "./observability/Logger.ts"
 import { Metrics } from "./observability/Metrics.ts"
-import { concurrencyCapsGauge } from "./observability/modelCallMetrics.ts"
 import { Tracking } from "./observability/Tracking.ts"
 
 /** Every path the app serves (bare, without `/ai`), for telling 405 from 404. */
@@ -68,7 +70,7 @@ export const HttpAppLayer = Layer.unwrap(
 
 /** The code suggestion use cases over the model services. */
 const SuggestionsLayer = Layer.mergeAll(Completions.layer, Generations.layer).pipe(
-  Layer.provide(Layer.mergeAll(Experiments.layer, PostProcessor.layer)),
+  Layer.provide(Layer.mergeAll(Experiments.layer, PostProcessor.layer, Preparation.layer)),
   Layer.provideMerge(TreeSitter.layer),
   Layer.provide(ModelsLayer),
 )
@@ -79,15 +81,8 @@ const ChatLayer = Layer.mergeAll(ChatAgent.layer, XRay.layer).pipe(Layer.provide
 /** Snowplow tracking (off unless configured), sending with the fetch-based client. */
 const TrackingLayer = Tracking.layer.pipe(Layer.provide(FetchHttpClient.layer))
 
-/** The configured concurrency caps, published once as a gauge. */
-const CapsGaugeLayer = Layer.effectDiscard(
-  Effect.gen(function* () {
-    yield* concurrencyCapsGauge(yield* Metrics, (yield* AppConfig).modelEngineConcurrencyLimits)
-  }),
-)
-
 /** The services the routes use, wired for production. */
-export const ServicesLayer = Layer.mergeAll(Readiness.layer, SuggestionsLayer, ChatLayer, CapsGaugeLayer)
+export const ServicesLayer = Layer.mergeAll(Readiness.layer, SuggestionsLayer, ChatLayer)
   .pipe(
     Layer.provideMerge(TrackingLayer),
   )

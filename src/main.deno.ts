@@ -9,35 +9,22 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { Context, Layer, Result } from "effect"
 import { makeWebHandler } from "./app.ts"
-import { AppConfig, parseAppConfig } from "./config/AppConfig.ts"
-import { developmentDefaults } from "./config/development.ts"
-import { mergeDotenv } from "./config/dotenv.ts"
-import { catalogFileProblem } from "./models/catalog.ts"
+import { AppConfig } from "./config/AppConfig.ts"
 import { WebPeerAddress } from "./http/middleware/clientAddress.ts"
 import { makeMetrics, Metrics } from "./observability/Metrics.ts"
 import { makeMetricsWebHandler } from "./observability/metricsRoutes.ts"
+import { loadConfiguration } from "./startup.ts"
 
-const readDotenv = (): string | undefined => {
-  try {
-    return Deno.readTextFileSync(".env")
-  } catch {
-    return undefined
-  }
-}
-
-const development = Deno.args.includes("--dev")
-const environment = mergeDotenv(Deno.env.toObject(), readDotenv())
-const parsed = parseAppConfig(development ? { ...developmentDefaults, ...environment } : environment)
-if (Result.isFailure(parsed)) {
-  console.error(parsed.failure.line)
+const loaded = loadConfiguration({
+  args: Deno.args,
+  environment: Deno.env.toObject(),
+  readTextFile: (path) => Deno.readTextFileSync(path),
+})
+if (Result.isFailure(loaded)) {
+  console.error(loaded.failure)
   Deno.exit(1)
 }
-const config = parsed.success
-const catalogProblem = catalogFileProblem(config.models.catalogFile, (path) => Deno.readTextFileSync(path))
-if (catalogProblem !== undefined) {
-  console.error(catalogProblem)
-  Deno.exit(1)
-}
+const config = loaded.success
 
 const metrics = Metrics.layerFrom(makeMetrics())
 const { handler, dispose } = makeWebHandler({

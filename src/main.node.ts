@@ -12,11 +12,9 @@ import { HttpRouter } from "effect/http"
 import { readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import { AppLayer, makeRuntimeLayer } from "./app.ts"
-import { AppConfig, type AppConfigShape, parseAppConfig } from "./config/AppConfig.ts"
-import { developmentDefaults } from "./config/development.ts"
-import { mergeDotenv } from "./config/dotenv.ts"
-import { catalogFileProblem } from "./models/catalog.ts"
+import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { MetricsRoutes } from "./observability/metricsRoutes.ts"
+import { loadConfiguration } from "./startup.ts"
 
 /** How long in-flight requests and streams may run on after a shutdown signal (SPEC §8). */
 export const shutdownGrace = "30 seconds"
@@ -44,28 +42,17 @@ export const nodeMetricsServer = (config: AppConfigShape) =>
     })),
   )
 
-const readDotenv = (): string | undefined => {
-  try {
-    return readFileSync(".env", "utf8")
-  } catch {
-    return undefined
-  }
-}
-
 const main = () => {
-  const development = process.argv.includes("--dev")
-  const environment = mergeDotenv(process.env, readDotenv())
-  const parsed = parseAppConfig(development ? { ...developmentDefaults, ...environment } : environment)
-  if (Result.isFailure(parsed)) {
-    process.stderr.write(`${parsed.failure.line}\n`)
+  const loaded = loadConfiguration({
+    args: process.argv,
+    environment: process.env,
+    readTextFile: (path) => readFileSync(path, "utf8"),
+  })
+  if (Result.isFailure(loaded)) {
+    process.stderr.write(`${loaded.failure}\n`)
     process.exit(1)
   }
-  const config = parsed.success
-  const catalogProblem = catalogFileProblem(config.models.catalogFile, (path) => readFileSync(path, "utf8"))
-  if (catalogProblem !== undefined) {
-    process.stderr.write(`${catalogProblem}\n`)
-    process.exit(1)
-  }
+  const config = loaded.success
   const runtime = makeRuntimeLayer({
     config: Layer.succeed(AppConfig, AppConfig.of(config)),
     fileSystem: NodeFileSystem.layer,

@@ -8,9 +8,10 @@
  */
 import { Context, Data, Effect, Layer, type Stream } from "effect"
 import { ModelCatalog, type ProviderName } from "../models/catalog.ts"
-import { ChatModel } from "../models/ChatModel.ts"
 import type { ModelError } from "../models/errors.ts"
 import type { ChatMessage } from "../models/prompt.ts"
+import type { ModelIdentity } from "../models/types.ts"
+import { ChatModel } from "../models/modelCall.ts"
 
 export interface ChatParameters {
   readonly temperature?: number | undefined
@@ -34,11 +35,6 @@ export const chatDefaults = {
   stopSequences: ["\n\nHuman", "Observation:"],
 } as const
 
-export interface ChatIdentity {
-  readonly provider: string
-  readonly model: string
-}
-
 /** The request names a model the catalog has no chat model for (answered 422). */
 export class UnknownChatModel extends Data.TaggedError("UnknownChatModel")<{
   readonly field: ReadonlyArray<string | number>
@@ -48,10 +44,13 @@ export class UnknownChatModel extends Data.TaggedError("UnknownChatModel")<{
 export class ChatAgent extends Context.Service<ChatAgent, {
   readonly answer: (
     input: ChatInput,
-  ) => Effect.Effect<ChatIdentity & { readonly text: string }, UnknownChatModel | ModelError>
+  ) => Effect.Effect<{ readonly model: ModelIdentity; readonly text: string }, UnknownChatModel | ModelError>
   readonly stream: (
     input: ChatInput,
-  ) => Effect.Effect<ChatIdentity & { readonly chunks: Stream.Stream<string, ModelError> }, UnknownChatModel>
+  ) => Effect.Effect<
+    { readonly model: ModelIdentity; readonly chunks: Stream.Stream<string, ModelError> },
+    UnknownChatModel
+  >
 }>()("aigw/chat/ChatAgent") {
   static readonly layer = Layer.effect(
     ChatAgent,
@@ -63,7 +62,6 @@ export class ChatAgent extends Context.Service<ChatAgent, {
         const entry = yield* catalog.resolve(input.provider ?? "anthropic", "chat", input.model).pipe(
           Effect.mapError((error) => new UnknownChatModel({ field: ["model"], message: error.message })),
         )
-        const identity = chatModel.identify(entry)
         const request = {
           model: entry,
           messages: input.content,
@@ -76,20 +74,19 @@ export class ChatAgent extends Context.Service<ChatAgent, {
           },
         }
         // Metadata reports the name asked for (an operator may have pointed it elsewhere).
-        return { request, identity: { provider: identity.engine, model: identity.name } }
+        return { request, model: chatModel.identify(entry) }
       })
 
       return ChatAgent.of({
         answer: (input) =>
           Effect.flatMap(
             prepare(input),
-            ({ request, identity }) =>
-              Effect.map(chatModel.generate(request), (result) => ({ ...identity, text: result.text })),
+            ({ request, model }) => Effect.map(chatModel.generate(request), ({ text }) => ({ model, text })),
           ),
         stream: (input) =>
           Effect.map(
             prepare(input),
-            ({ request, identity }) => ({ ...identity, chunks: chatModel.stream(request) }),
+            ({ request, model }) => ({ model, chunks: chatModel.stream(request) }),
           ),
       })
     }),

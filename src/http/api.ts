@@ -5,34 +5,12 @@
  * Every route is also served under `/ai` (see middleware/aiPrefix.ts); the document lists the
  * bare paths.
  */
-import { Schema } from "effect"
-import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { HttpApi, OpenApi } from "effect/http-api"
+import { MonitoringApi } from "./monitoring.ts"
 import { ChatApi } from "./v1Chat.ts"
 import { XRayApi } from "./v1XRay.ts"
 import { CodeSuggestionsV2Api } from "./v2Code.ts"
 import { CodeSuggestionsV3Api } from "./v3Code.ts"
-
-export const HealthStatus = Schema.Struct({ status: Schema.Literal("ok") })
-
-export const ReadyStatus = Schema.Struct({
-  status: Schema.Literal("ok"),
-  checks: Schema.Record(Schema.String, Schema.Boolean),
-})
-
-/** 503 while a readiness check (e.g. the JWKS cache) has not passed yet. */
-export class NotReady extends Schema.TaggedError<NotReady>()("NotReady", {
-  status: Schema.Literal("unavailable"),
-  checks: Schema.Record(Schema.String, Schema.Boolean),
-}, { httpApiStatus: 503 }) {}
-
-export class MonitoringApi extends HttpApiGroup.make("monitoring")
-  .add(
-    HttpApiEndpoint.get("healthz", "/monitoring/healthz", { success: HealthStatus }),
-    HttpApiEndpoint.get("ready", "/monitoring/ready", { success: ReadyStatus, error: NotReady }),
-  )
-  .annotateMerge(
-    OpenApi.annotations({ title: "Monitoring", description: "Liveness and readiness probes" }),
-  ) {}
 
 export class Api extends HttpApi.make("aigw")
   .add(MonitoringApi)

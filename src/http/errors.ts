@@ -8,8 +8,10 @@
  */
 import { Cause, Effect, Schema, SchemaIssue } from "effect"
 import { HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import type { UnknownChatModel } from "../chat/ChatAgent.ts"
 import type { ModelError } from "../models/errors.ts"
 import { HttpApiError } from "effect/http-api"
+import { pathOf } from "./requestPath.ts"
 
 const { HttpApiPayloadTooLarge, HttpApiSchemaError } = HttpApiError
 
@@ -143,6 +145,15 @@ export const upstreamErrorResponse = (error: ModelError): HttpServerResponse.Htt
   }
 }
 
+/** Where the model sits in a chat or X-Ray body, for 422 locations. */
+const chatModelField = ["prompt_components", 0, "payload", "model"]
+
+/** A failure of the chat and X-Ray use cases: an unknown model is 422, a model failure as above. */
+export const chatFailureResponse = (error: UnknownChatModel | ModelError) =>
+  error._tag === "UnknownChatModel"
+    ? invalidFieldResponse(chatModelField, error.message)
+    : upstreamErrorResponse(error)
+
 /** The 422 for a body sent with a content type the route does not read. */
 export const unsupportedContentTypeResponse = (contentType: string) =>
   validationErrorResponse([{
@@ -166,11 +177,6 @@ const isBodyTooLarge = (error: unknown) =>
 
 const isUnreadableBody = (error: unknown) =>
   HttpServerError.isHttpServerError(error) && error.reason._tag === "RequestParseError"
-
-const pathOf = (url: string) => {
-  const end = url.search(/[?#]/)
-  return end === -1 ? url : url.slice(0, end)
-}
 
 /**
  * Maps the cause of a failed request to its answer. Returns `undefined` for interruptions

@@ -1,27 +1,28 @@
 /**
- * Handlers of the monitoring group: liveness (the process answers) and readiness (every
- * registered check passed, see Readiness).
+ * The monitoring API: liveness and readiness probes, served with no auth. Handlers:
+ * monitoringHandlers.ts.
  */
-import { Effect } from "effect"
-import { HttpApiBuilder } from "effect/http-api"
-import { Readiness } from "../monitoring/Readiness.ts"
-import { Api, NotReady } from "./api.ts"
+import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 
-export const MonitoringHandlers = HttpApiBuilder.group(
-  Api,
-  "monitoring",
-  Effect.fn(function* (handlers) {
-    const readiness = yield* Readiness
-    return handlers.handleAll({
-      healthz: () => Effect.succeed({ status: "ok" as const }),
-      ready: () =>
-        Effect.flatMap(
-          readiness.current,
-          (report) =>
-            report.ready
-              ? Effect.succeed({ status: "ok" as const, checks: report.checks })
-              : Effect.fail(new NotReady({ status: "unavailable", checks: report.checks })),
-        ),
-    })
-  }),
-)
+export const HealthStatus = Schema.Struct({ status: Schema.Literal("ok") })
+
+export const ReadyStatus = Schema.Struct({
+  status: Schema.Literal("ok"),
+  checks: Schema.Record(Schema.String, Schema.Boolean),
+})
+
+/** 503 while a readiness check (e.g. the JWKS cache) has not passed yet. */
+export class NotReady extends Schema.TaggedError<NotReady>()("NotReady", {
+  status: Schema.Literal("unavailable"),
+  checks: Schema.Record(Schema.String, Schema.Boolean),
+}, { httpApiStatus: 503 }) {}
+
+export class MonitoringApi extends HttpApiGroup.make("monitoring")
+  .add(
+    HttpApiEndpoint.get("healthz", "/monitoring/healthz", { success: HealthStatus }),
+    HttpApiEndpoint.get("ready", "/monitoring/ready", { success: ReadyStatus, error: NotReady }),
+  )
+  .annotateMerge(
+    OpenApi.annotations({ title: "Monitoring", description: "Liveness and readiness probes" }),
+  ) {}

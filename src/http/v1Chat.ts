@@ -7,8 +7,7 @@ import { Authentication } from "../auth/Authentication.ts"
 import { RequiredScopes } from "../auth/scopes.ts"
 import { BoundedString, LaxBoolean, LaxInt } from "../schema/Lax.ts"
 import { maxPromptLength, PromptMessage } from "./v2Code.ts"
-
-const optionalNullable = <S extends Schema.Top>(schema: S) => Schema.optional(Schema.NullOr(schema))
+import { optionalNullable } from "../schema/Nullable.ts"
 
 const UnitInterval = Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 }))
 

@@ -12,9 +12,8 @@ import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { Authentication } from "../auth/Authentication.ts"
 import { RequiredScopes } from "../auth/scopes.ts"
 import { BoundedString, LaxBoolean, LaxInt, TrimmedString } from "../schema/Lax.ts"
-
-/** An optional field that GitLab may also send as `null`. */
-const optionalNullable = <S extends Schema.Top>(schema: S) => Schema.optional(Schema.NullOr(schema))
+import { providerNames } from "../models/catalog.ts"
+import { optionalNullable } from "../schema/Nullable.ts"
 
 export const maxContentLength = 100_000
 export const maxPromptLength = 400_000
@@ -49,7 +48,6 @@ export const Telemetry = Schema.Struct({
 })
 export type Telemetry = typeof Telemetry.Type
 
-export const providerNames = ["anthropic", "vertex-ai", "openai-compatible"] as const
 export const ModelProvider = Schema.Literals(providerNames)
 
 export const PromptMessage = Schema.Struct({

@@ -8,8 +8,7 @@ import { Authentication } from "../auth/Authentication.ts"
 import { RequiredScopes } from "../auth/scopes.ts"
 import { BoundedString, LaxBoolean } from "../schema/Lax.ts"
 import { maxContentLength, maxPromptLength, SuggestionModel, TrimmedFileName } from "./v2Code.ts"
-
-const optionalNullable = <S extends Schema.Top>(schema: S) => Schema.optional(Schema.NullOr(schema))
+import { optionalNullable } from "../schema/Nullable.ts"
 
 export const ComponentPayload = Schema.Struct({
   file_name: TrimmedFileName,

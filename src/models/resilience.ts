@@ -14,7 +14,11 @@
  */
 import { Context, Duration, Effect, Layer, Option, Schedule, Semaphore, Stream } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
+import { Metrics, type MetricsShape } from "../observability/Metrics.ts"
+import type { ModelEntry } from "./catalog.ts"
 import { ConcurrencyLimited, type ModelError, UpstreamTimeout } from "./errors.ts"
+import type { Provider } from "./Provider.ts"
+import type { ModelIdentity } from "./types.ts"
 
 export interface ResilienceOptions {
   /** Per call (one-shot) or per chunk (streams). Default 30 s. */
@@ -37,12 +41,8 @@ export const defaultResilienceOptions: ResilienceOptions = {
   concurrencyWait: "1 second",
 }
 
-/** What a call is made to: the labels of its errors and its limits. */
-export interface CallTarget {
-  /** The provider, e.g. `anthropic`. */
-  readonly engine: string
-  /** The catalog name, e.g. `claude-2.1`. */
-  readonly model: string
+/** What a call is made to: the model (the labels of its errors, its cap) and its own timeout. */
+export interface CallTarget extends ModelIdentity {
   /** Overrides the default timeout (catalog `timeoutSeconds`). */
   readonly timeout?: Duration.Input | undefined
 }
@@ -62,7 +62,7 @@ const retryDelay = (error: ModelError): Duration.Duration | undefined =>
 
 export const makeResilience = (
   options: ResilienceOptions,
-  limits: Readonly<Record<string, Readonly<Record<string, number>>>>,
+  limits: ConcurrencyLimits,
 ): ResilienceShape => {
   const timeout = Duration.fromInputUnsafe(options.timeout)
   const maxDelay = Duration.fromInputUnsafe(options.maxDelay)
@@ -97,13 +97,13 @@ export const makeResilience = (
   const timeoutError = (target: CallTarget, duration: Duration.Duration) => () =>
     new UpstreamTimeout({
       engine: target.engine,
-      model: target.model,
+      model: target.name,
       timeoutMillis: Duration.toMillis(duration),
     })
 
   /** Takes a slot in the current scope, or fails after the bounded wait. */
   const acquireSlot = (target: CallTarget) => {
-    const slot = slots.get(`${target.engine}\u0000${target.model}`)
+    const slot = slots.get(`${target.engine}\u0000${target.name}`)
     if (slot === undefined) return Effect.void
     return Semaphore.takeScoped(slot.semaphore, 1).pipe(
       Effect.timeoutOption(concurrencyWait),
@@ -113,7 +113,7 @@ export const makeResilience = (
           Effect.fail(
             new ConcurrencyLimited({
               engine: target.engine,
-              model: target.model,
+              model: target.name,
               limit: slot.limit,
               waitedMillis: Duration.toMillis(concurrencyWait),
             }),
@@ -152,24 +152,48 @@ export const makeResilience = (
   }
 }
 
-export class Resilience extends Context.Service<Resilience, ResilienceShape>()("aigw/models/Resilience") {
-  /** Defaults of SPEC §5 and the caps of `AIGW_MODEL_ENGINE_CONCURRENCY_LIMITS`. */
-  static readonly layer = Layer.effect(
-    Resilience,
-    Effect.map(
-      Effect.service(AppConfig),
-      (config) =>
-        Resilience.of(makeResilience(defaultResilienceOptions, config.modelEngineConcurrencyLimits)),
-    ),
+/** The catalog entry's provider, called inside Resilience with the entry's own timeout. */
+export const resilientProviders = (
+  providers: Readonly<Record<string, Provider>>,
+  resilience: ResilienceShape,
+): Provider => {
+  const target = (entry: ModelEntry): CallTarget => ({
+    engine: entry.provider,
+    name: entry.name,
+    timeout: entry.timeoutSeconds === undefined ? undefined : entry.timeoutSeconds * 1000,
+  })
+  return {
+    generate: (call) => resilience.call(target(call.entry), providers[call.entry.provider]!.generate(call)),
+    stream: (call) => resilience.stream(target(call.entry), providers[call.entry.provider]!.stream(call)),
+  }
+}
+
+type ConcurrencyLimits = Readonly<Record<string, Readonly<Record<string, number>>>>
+
+/** The caps as `model_inferences_max_concurrent`, published once when Resilience is built. */
+const publishCaps = (metrics: MetricsShape, limits: ConcurrencyLimits) => {
+  for (const [engine, models] of Object.entries(limits)) {
+    for (const [model, limit] of Object.entries(models)) {
+      metrics.inferencesMaxConcurrent.set({ model_engine: engine, model_name: model }, limit)
+    }
+  }
+}
+
+const resilienceLayer = <Self>(tag: Context.Service<Self, ResilienceShape>, options: ResilienceOptions) =>
+  Layer.effect(
+    tag,
+    Effect.gen(function* () {
+      const limits = (yield* AppConfig).modelEngineConcurrencyLimits
+      publishCaps(yield* Metrics, limits)
+      return makeResilience(options, limits)
+    }),
   )
+
+export class Resilience extends Context.Service<Resilience, ResilienceShape>()("aigw/models/Resilience") {
+  /** Defaults of SPEC §5 and the caps of `AIGW_MODEL_ENGINE_CONCURRENCY_LIMITS`; requires Metrics. */
+  static readonly layer = resilienceLayer(Resilience, defaultResilienceOptions)
 
   /** Other timings (tests use short ones), with the configured caps. */
   static readonly layerWith = (options: Partial<ResilienceOptions>) =>
-    Layer.effect(
-      Resilience,
-      Effect.map(Effect.service(AppConfig), (config) =>
-        Resilience.of(
-          makeResilience({ ...defaultResilienceOptions, ...options }, config.modelEngineConcurrencyLimits),
-        )),
-    )
+    resilienceLayer(Resilience, { ...defaultResilienceOptions, ...options })
 }

@@ -1,48 +1,34 @@
 /**
  * Completions: code at the cursor (SPEC §3.1, §3.5), as a pipeline of steps —
- * language → model (catalog) → prompt (budgets, experiment, tree-sitter context) → model call →
+ * preparation (language, model, code context) → one of three prompt strategies → model call →
  * post-processing — answering a text or a stream.
  *
- * Routing: no provider means `vertex-ai`. `prompt_version` 2 sends the client's `prompt` as it
- * is. Otherwise aigw builds the prompt: for fill-in-the-middle models (Vertex, OpenAI-compatible)
- * the code before and after the cursor within the model's budget; for Anthropic a Messages
- * conversation with both sides of the cursor (the original sent raw code to the text API and
- * never the suffix, SPEC §11).
+ * Strategies:
+ * - `clientPrompt` (prompt_version 2): the client's `prompt` as it is;
+ * - `conversation` (Anthropic): a Messages conversation with both sides of the cursor (the
+ *   original sent raw code to the text API and never the suffix, SPEC §11);
+ * - `fillInTheMiddle` (Vertex, OpenAI-compatible): the code before and after the cursor within
+ *   the model's budget, with the suffix experiment and the file's imports and signatures.
  */
 import { Context, Effect, Layer } from "effect"
-import { ModelCatalog, type ModelEntry, type ProviderName } from "../models/catalog.ts"
-import { ChatModel } from "../models/ChatModel.ts"
-import { TextModel } from "../models/TextModel.ts"
+import { ChatModel, TextModel } from "../models/modelCall.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { Tracking } from "../observability/Tracking.ts"
-import { extractDroppedContext, hasCodeContext } from "./codeContext.ts"
+import { answered, failedModelCall, type ModelCall, modelCall, streamed } from "./answer.ts"
 import { type ExperimentOutcome, Experiments } from "./experiments.ts"
-import { detectLanguage, type Language } from "./language.ts"
-import { PostProcessor, type SuggestionContext } from "./PostProcessor.ts"
+import type { Language } from "./language.ts"
+import { PostProcessor } from "./PostProcessor.ts"
+import { defaultProvider, Preparation, type PreparedSuggestion, type SuggestionInput } from "./Preparation.ts"
 import { buildCompletionPrompt } from "./prompts/completion.ts"
 import { blockWindow, suffixLengthWithinBlock } from "./suffixBlock.ts"
-import { InvalidSuggestionRequest, type Suggestion, type SuggestionModel } from "./Suggestion.ts"
-import {
-  countDroppedSymbols,
-  countExperiment,
-  countLanguage,
-  observePromptSizes,
-} from "./suggestionMetrics.ts"
+import { InvalidSuggestionRequest, type Suggestion } from "./Suggestion.ts"
+import { countDroppedSymbols, countExperiment, observePromptSizes } from "./suggestionMetrics.ts"
 import { countTokens } from "./tokens.ts"
 import { TreeSitter } from "./treesitter.ts"
-import { answer, type ModelCall } from "./modelCall.ts"
 
-export interface CompletionInput {
-  readonly promptVersion: number
-  readonly fileName: string
-  readonly languageIdentifier: string | undefined
-  readonly prefix: string
-  readonly suffix: string
-  readonly provider: ProviderName | undefined
-  readonly modelName: string | undefined
+export interface CompletionInput extends SuggestionInput {
   /** The client's prompt (prompt_version 2). */
   readonly prompt: string | undefined
-  readonly stream: boolean
 }
 
 /** The system prompt of an Anthropic completion: aigw's own words. */
@@ -52,13 +38,19 @@ export const anthropicCompletionSystem = (fileName: string, language: Language |
   "Answer with only the code to insert at the cursor: no explanation, no markdown fences, and none of " +
   "the code that is already before or after the cursor."
 
+/** A prompt strategy's result: the call to make and the experiments it ran. */
+interface Strategy {
+  readonly call: ModelCall
+  readonly experiments: ReadonlyArray<ExperimentOutcome>
+}
+
 export class Completions extends Context.Service<Completions, {
   readonly complete: (input: CompletionInput) => Effect.Effect<Suggestion, InvalidSuggestionRequest>
 }>()("aigw/suggestions/Completions") {
   static readonly layer = Layer.effect(
     Completions,
     Effect.gen(function* () {
-      const catalog = yield* ModelCatalog
+      const preparation = yield* Preparation
       const textModel = yield* TextModel
       const chatModel = yield* ChatModel
       const treeSitter = yield* TreeSitter
@@ -67,12 +59,47 @@ export class Completions extends Context.Service<Completions, {
       const metrics = yield* Metrics
       const tracking = yield* Tracking
 
+      const clientPrompt = Effect.fnUntraced(
+        function* (input: CompletionInput, prepared: PreparedSuggestion) {
+          if (input.prompt === undefined) {
+            return yield* new InvalidSuggestionRequest({
+              field: ["prompt"],
+              message: "prompt_version 2 requires a string prompt",
+            })
+          }
+          return {
+            call: modelCall(textModel, { model: prepared.entry, prefix: input.prompt }),
+            experiments: [],
+          }
+        },
+      )
+
+      const conversation = (input: CompletionInput, prepared: PreparedSuggestion): Strategy => {
+        const prompt = buildCompletionPrompt({
+          fileName: input.fileName,
+          language: undefined,
+          prefix: input.prefix,
+          suffix: input.suffix,
+          budgetTokens: prepared.entry.contextTokens,
+          codeContext: () => undefined,
+        })
+        const call = modelCall(chatModel, {
+          model: prepared.entry,
+          featureCategory: "code_suggestions",
+          messages: [
+            { role: "system", content: anthropicCompletionSystem(input.fileName, prepared.language) },
+            { role: "user", content: `${prompt.prefix}<cursor/>${prompt.suffix}` },
+          ],
+        })
+        return { call, experiments: [] }
+      }
+
       /** The suffix for the experiment's variant: whole, or cut at the end of the cursor's block. */
       const experimentSuffix = Effect.fnUntraced(
-        function* (language: Language | undefined, input: CompletionInput) {
+        function* (input: CompletionInput, prepared: PreparedSuggestion) {
           const outcome = yield* experiments.truncateSuffix
           if (outcome.variant !== 1 || input.suffix === "") return { outcome, suffix: input.suffix }
-          const parse = yield* treeSitter.parser(language?.grammar)
+          const parse = yield* treeSitter.parser(prepared.language?.grammar)
           const before = input.prefix.slice(-blockWindow)
           const after = input.suffix.slice(0, blockWindow)
           const keep = parse?.(before + after, (tree) => suffixLengthWithinBlock(tree, before.length))
@@ -80,46 +107,46 @@ export class Completions extends Context.Service<Completions, {
         },
       )
 
-      const fillInTheMiddle = Effect.fnUntraced(function* (
-        entry: ModelEntry,
-        language: Language | undefined,
-        input: CompletionInput,
-      ) {
-        const { outcome, suffix } = yield* experimentSuffix(language, input)
-        yield* countExperiment(metrics, outcome)
-        const parse = hasCodeContext(language?.grammar)
-          ? yield* treeSitter.parser(language?.grammar)
-          : undefined
-        const prompt = buildCompletionPrompt({
-          fileName: input.fileName,
-          language,
-          prefix: input.prefix,
-          suffix,
-          budgetTokens: entry.contextTokens,
-          codeContext: (dropped) =>
-            parse === undefined ? undefined : countDroppedSymbols(
-              metrics,
-              language,
-              extractDroppedContext(language!.grammar!, dropped, parse),
-            ),
-        })
-        yield* observePromptSizes(metrics, textModel.identify(entry), prompt)
-        yield* Effect.logDebug("completion prompt", {
-          prefix: prompt.prefix,
-          suffix: prompt.suffix,
-          tokens: prompt.tokens,
-        })
-        yield* tracking.completionTokens(
-          "prompt",
-          () =>
-            prompt.tokens.prefix + prompt.tokens.suffix + prompt.tokens.imports +
-            prompt.tokens.function_signatures,
-        )
-        return {
-          experiments: [outcome],
-          request: { model: entry, prefix: prompt.prefix, suffix: prompt.suffix },
-        }
-      })
+      const fillInTheMiddle = Effect.fnUntraced(
+        function* (input: CompletionInput, prepared: PreparedSuggestion) {
+          const { outcome, suffix } = yield* experimentSuffix(input, prepared)
+          yield* countExperiment(metrics, outcome)
+          const prompt = buildCompletionPrompt({
+            fileName: input.fileName,
+            language: prepared.language,
+            prefix: input.prefix,
+            suffix,
+            budgetTokens: prepared.entry.contextTokens,
+            codeContext: yield* prepared.codeContext,
+          })
+          countDroppedSymbols(metrics, prepared.language, prompt.context)
+          const call = modelCall(textModel, {
+            model: prepared.entry,
+            prefix: prompt.prefix,
+            suffix: prompt.suffix,
+          })
+          yield* observePromptSizes(metrics, call.model, prompt)
+          yield* Effect.logDebug("completion prompt", {
+            prefix: prompt.prefix,
+            suffix: prompt.suffix,
+            tokens: prompt.tokens,
+          })
+          yield* tracking.completionTokens(
+            "prompt",
+            () =>
+              prompt.tokens.prefix + prompt.tokens.suffix + prompt.tokens.imports +
+              prompt.tokens.function_signatures,
+          )
+          return { call, experiments: [outcome] }
+        },
+      )
+
+      const strategy = (input: CompletionInput, prepared: PreparedSuggestion) =>
+        input.promptVersion === 2
+          ? clientPrompt(input, prepared)
+          : (input.provider ?? defaultProvider) === "anthropic"
+          ? Effect.succeed(conversation(input, prepared))
+          : fillInTheMiddle(input, prepared)
 
       const complete = Effect.fn("Completions.complete")(function* (input: CompletionInput) {
         if (input.promptVersion !== 1 && input.promptVersion !== 2) {
@@ -128,68 +155,15 @@ export class Completions extends Context.Service<Completions, {
             message: "prompt_version must be 1 or 2 for completions",
           })
         }
-        const language = detectLanguage(input.fileName, input.languageIdentifier)
-        yield* countLanguage(metrics, input.fileName, input.languageIdentifier, language)
-        yield* Effect.logDebug("completion request", { prefix: input.prefix, suffix: input.suffix })
-        const provider = input.provider ?? "vertex-ai"
-        const entry = yield* catalog.resolve(provider, "completion", input.modelName).pipe(
-          Effect.mapError((error) =>
-            new InvalidSuggestionRequest({ field: ["model_name"], message: error.message })
-          ),
+        const prepared = yield* preparation.prepare(input, "completion")
+        const { call, experiments } = yield* strategy(input, prepared)
+        const report = { ...prepared.report(call.model), experiments }
+        if (input.stream) return streamed(report, call)
+        const suggestion = yield* call.generate.pipe(
+          Effect.flatMap(({ text }) => postProcessor.completion(prepared.postProcessing(call.model), text)),
+          Effect.map(answered(report)),
+          Effect.catch(failedModelCall(report)),
         )
-        const context: SuggestionContext = {
-          fileName: input.fileName,
-          language,
-          prefix: input.prefix,
-          suffix: input.suffix,
-          engine: entry.provider,
-        }
-        const lang = language?.id ?? ""
-        let experimentsRun: ReadonlyArray<ExperimentOutcome> = []
-        let model: SuggestionModel
-        let call: ModelCall
-        if (input.promptVersion === 2) {
-          if (input.prompt === undefined) {
-            return yield* new InvalidSuggestionRequest({
-              field: ["prompt"],
-              message: "prompt_version 2 requires a string prompt",
-            })
-          }
-          const request = { model: entry, prefix: input.prompt }
-          model = { ...textModel.identify(entry), lang }
-          call = { generate: textModel.generate(request), stream: textModel.stream(request) }
-        } else if (provider === "anthropic") {
-          const prompt = buildCompletionPrompt({
-            fileName: input.fileName,
-            language: undefined,
-            prefix: input.prefix,
-            suffix: input.suffix,
-            budgetTokens: entry.contextTokens,
-            codeContext: () => undefined,
-          })
-          const request = {
-            model: entry,
-            featureCategory: "code_suggestions",
-            messages: [
-              { role: "system" as const, content: anthropicCompletionSystem(input.fileName, language) },
-              { role: "user" as const, content: `${prompt.prefix}<cursor/>${prompt.suffix}` },
-            ],
-          }
-          model = { ...chatModel.identify(entry), lang }
-          call = { generate: chatModel.generate(request), stream: chatModel.stream(request) }
-        } else {
-          const built = yield* fillInTheMiddle(entry, language, input)
-          experimentsRun = built.experiments
-          model = { ...textModel.identify(entry), lang }
-          call = { generate: textModel.generate(built.request), stream: textModel.stream(built.request) }
-        }
-        const suggestion = yield* answer(call, {
-          stream: input.stream,
-          model,
-          experiments: experimentsRun,
-          postProcess: (text) => postProcessor.completion(context, text),
-          metrics,
-        })
         if (suggestion._tag === "Text" && suggestion.text !== "") {
           yield* tracking.completionTokens("response", () => countTokens(suggestion.text))
         }

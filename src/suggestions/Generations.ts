@@ -1,5 +1,7 @@
 /**
- * Generations: new code from an instruction (SPEC §3.2). No provider means `vertex-ai`.
+ * Generations: new code from an instruction (SPEC §3.2), as a pipeline of steps — preparation
+ * (language, model, code context) → the prompt of the request's prompt_version → model call →
+ * post-processing. No provider means `vertex-ai`.
  * - prompt_version 1: aigw builds the prompt (prompts/generation.ts) for the generation model;
  * - prompt_version 2: the client's string prompt is sent as it is; Anthropic stops at
  *   `</new_code>` and `\n\nHuman:`;
@@ -9,35 +11,24 @@
  *   the original's 500.
  */
 import { Context, Effect, Layer } from "effect"
-import { ModelCatalog, type ModelEntry, type ProviderName } from "../models/catalog.ts"
-import { ChatModel } from "../models/ChatModel.ts"
-import { TextModel } from "../models/TextModel.ts"
+import type { ModelEntry } from "../models/catalog.ts"
+import { ChatModel, TextModel } from "../models/modelCall.ts"
 import { Metrics } from "../observability/Metrics.ts"
-import { extractDroppedContext, hasCodeContext } from "./codeContext.ts"
-import { detectLanguage } from "./language.ts"
-import { answer, type ModelCall } from "./modelCall.ts"
-import { PostProcessor, type SuggestionContext } from "./PostProcessor.ts"
+import { answered, failedModelCall, type ModelCall, modelCall, streamed } from "./answer.ts"
+import { PostProcessor } from "./PostProcessor.ts"
+import { Preparation, type PreparedSuggestion, type SuggestionInput } from "./Preparation.ts"
 import { anthropicGenerationPrompt, buildGenerationInstruction, newCodeClose } from "./prompts/generation.ts"
 import { InvalidSuggestionRequest, type Suggestion } from "./Suggestion.ts"
-import { countDroppedSymbols, countLanguage } from "./suggestionMetrics.ts"
-import { TreeSitter } from "./treesitter.ts"
+import { countDroppedSymbols } from "./suggestionMetrics.ts"
 
 export interface GenerationMessage {
   readonly role: "system" | "user" | "assistant"
   readonly content: string
 }
 
-export interface GenerationInput {
-  readonly promptVersion: number
-  readonly fileName: string
-  readonly languageIdentifier: string | undefined
-  readonly prefix: string
-  readonly suffix: string
-  readonly provider: ProviderName | undefined
-  readonly modelName: string | undefined
+export interface GenerationInput extends SuggestionInput {
   /** The client's prompt: a string (prompt_version 2) or messages (prompt_version 3). */
   readonly prompt: string | ReadonlyArray<GenerationMessage> | undefined
-  readonly stream: boolean
 }
 
 /** Stop sequences of Anthropic string prompts (SPEC §3.2). */
@@ -46,114 +37,99 @@ export const anthropicTextStops = [newCodeClose, "\n\nHuman:"]
 /** The wire APIs that take a conversation. */
 const conversationalApis: ReadonlySet<string> = new Set(["messages", "gemini", "chat-completions"])
 
+const invalid = (field: string, message: string) => new InvalidSuggestionRequest({ field: [field], message })
+
 export class Generations extends Context.Service<Generations, {
   readonly generate: (input: GenerationInput) => Effect.Effect<Suggestion, InvalidSuggestionRequest>
 }>()("aigw/suggestions/Generations") {
   static readonly layer = Layer.effect(
     Generations,
     Effect.gen(function* () {
-      const catalog = yield* ModelCatalog
+      const preparation = yield* Preparation
       const textModel = yield* TextModel
       const chatModel = yield* ChatModel
-      const treeSitter = yield* TreeSitter
       const postProcessor = yield* PostProcessor
       const metrics = yield* Metrics
 
-      const textCall = (
-        entry: ModelEntry,
-        prompt: string,
-        stops: ReadonlyArray<string> | undefined,
-      ): ModelCall => {
-        const request = {
+      const textCall = (entry: ModelEntry, prompt: string, stops: ReadonlyArray<string> | undefined) =>
+        modelCall(textModel, {
           model: entry,
           prefix: prompt,
           ...(stops === undefined ? {} : { parameters: { stopSequences: stops } }),
-        }
-        return { generate: textModel.generate(request), stream: textModel.stream(request) }
-      }
+        })
 
-      const invalid = (field: string, message: string) =>
-        new InvalidSuggestionRequest({ field: [field], message })
-
-      const generate = Effect.fn("Generations.generate")(function* (input: GenerationInput) {
-        const language = detectLanguage(input.fileName, input.languageIdentifier)
-        yield* countLanguage(metrics, input.fileName, input.languageIdentifier, language)
-        yield* Effect.logDebug("generation request", { prefix: input.prefix, suffix: input.suffix })
-        const provider = input.provider ?? "vertex-ai"
-        const entry = yield* catalog.resolve(provider, "generation", input.modelName).pipe(
-          Effect.mapError((error) => invalid("model_name", error.message)),
-        )
-        const isAnthropic = entry.provider === "anthropic"
-        let call: ModelCall
-        let identify = textModel.identify
-        switch (input.promptVersion) {
-          case 1: {
-            const parse = hasCodeContext(language?.grammar)
-              ? yield* treeSitter.parser(language?.grammar)
-              : undefined
-            const instruction = buildGenerationInstruction({
-              fileName: input.fileName,
-              language,
-              prefix: input.prefix,
-              suffix: input.suffix,
-              budgetTokens: entry.contextTokens - (entry.parameters.maxTokens ?? 0),
-              codeContext: (dropped) =>
-                parse === undefined ? undefined : countDroppedSymbols(
-                  metrics,
-                  language,
-                  extractDroppedContext(language!.grammar!, dropped, parse),
-                ),
-            })
-            yield* Effect.logDebug("generation prompt", { prompt: instruction })
-            call = isAnthropic
-              ? textCall(entry, anthropicGenerationPrompt(instruction), [newCodeClose])
-              : textCall(entry, instruction, undefined)
-            break
-          }
-          case 2: {
-            if (typeof input.prompt !== "string") {
-              return yield* invalid("prompt", "prompt_version 2 requires a string prompt")
-            }
-            call = textCall(entry, input.prompt, isAnthropic ? anthropicTextStops : undefined)
-            break
-          }
-          case 3: {
-            if (!Array.isArray(input.prompt) || input.prompt.length === 0) {
-              return yield* invalid("prompt", "prompt_version 3 requires a non-empty list of messages")
-            }
-            if (!conversationalApis.has(entry.api)) {
-              return yield* invalid(
-                "prompt_version",
-                `prompt_version 3 needs a model that takes messages; ${entry.name} (${entry.provider}) takes text only`,
-              )
-            }
-            const request = {
-              model: entry,
-              messages: input.prompt as ReadonlyArray<GenerationMessage>,
-              parameters: { stopSequences: [newCodeClose] },
-              featureCategory: "code_suggestions",
-            }
-            identify = chatModel.identify
-            call = { generate: chatModel.generate(request), stream: chatModel.stream(request) }
-            break
-          }
-          default:
-            return yield* invalid("prompt_version", "prompt_version must be 1, 2 or 3 for generations")
-        }
-        const context: SuggestionContext = {
+      const builtPrompt = Effect.fnUntraced(function* (input: GenerationInput, prepared: PreparedSuggestion) {
+        const instruction = buildGenerationInstruction({
           fileName: input.fileName,
-          language,
+          language: prepared.language,
           prefix: input.prefix,
           suffix: input.suffix,
-          engine: entry.provider,
-        }
-        return yield* answer(call, {
-          stream: input.stream,
-          model: { ...identify(entry), lang: language?.id ?? "" },
-          experiments: [],
-          postProcess: (text) => postProcessor.generation(context, text),
-          metrics,
+          budgetTokens: prepared.entry.contextTokens,
+          codeContext: yield* prepared.codeContext,
         })
+        countDroppedSymbols(metrics, prepared.language, instruction.context)
+        yield* Effect.logDebug("generation prompt", { prompt: instruction.text })
+        return prepared.entry.provider === "anthropic"
+          ? textCall(prepared.entry, anthropicGenerationPrompt(instruction.text), [newCodeClose])
+          : textCall(prepared.entry, instruction.text, undefined)
+      })
+
+      const clientPrompt = (input: GenerationInput, prepared: PreparedSuggestion) =>
+        typeof input.prompt === "string"
+          ? Effect.succeed(
+            textCall(
+              prepared.entry,
+              input.prompt,
+              prepared.entry.provider === "anthropic" ? anthropicTextStops : undefined,
+            ),
+          )
+          : Effect.fail(invalid("prompt", "prompt_version 2 requires a string prompt"))
+
+      const clientMessages = (input: GenerationInput, prepared: PreparedSuggestion) => {
+        if (!Array.isArray(input.prompt) || input.prompt.length === 0) {
+          return Effect.fail(invalid("prompt", "prompt_version 3 requires a non-empty list of messages"))
+        }
+        if (!conversationalApis.has(prepared.entry.api)) {
+          return Effect.fail(invalid(
+            "prompt_version",
+            `prompt_version 3 needs a model that takes messages; ${prepared.entry.name} (${prepared.entry.provider}) takes text only`,
+          ))
+        }
+        return Effect.succeed(modelCall(chatModel, {
+          model: prepared.entry,
+          messages: input.prompt as ReadonlyArray<GenerationMessage>,
+          parameters: { stopSequences: [newCodeClose] },
+          featureCategory: "code_suggestions",
+        }))
+      }
+
+      const promptOf = (
+        input: GenerationInput,
+        prepared: PreparedSuggestion,
+      ): Effect.Effect<ModelCall, InvalidSuggestionRequest> => {
+        switch (input.promptVersion) {
+          case 1:
+            return builtPrompt(input, prepared)
+          case 2:
+            return clientPrompt(input, prepared)
+          default:
+            return clientMessages(input, prepared)
+        }
+      }
+
+      const generate = Effect.fn("Generations.generate")(function* (input: GenerationInput) {
+        const prepared = yield* preparation.prepare(input, "generation")
+        if (input.promptVersion !== 1 && input.promptVersion !== 2 && input.promptVersion !== 3) {
+          return yield* invalid("prompt_version", "prompt_version must be 1, 2 or 3 for generations")
+        }
+        const call = yield* promptOf(input, prepared)
+        const report = { ...prepared.report(call.model), experiments: [] }
+        if (input.stream) return streamed(report, call)
+        return yield* call.generate.pipe(
+          Effect.flatMap(({ text }) => postProcessor.generation(prepared.postProcessing(call.model), text)),
+          Effect.map(answered(report)),
+          Effect.catch(failedModelCall(report)),
+        )
       })
 
       return Generations.of({ generate })

@@ -7,10 +7,13 @@
  * the fence and tags are stripped, a newline put first when needed, then `clean_model_reflection`
  * and `strip_whitespaces`; for other providers the tags are stripped, then `strip_whitespaces`.
  * `AIGW_F__CODE_SUGGESTIONS__EXCL_POST_PROC` switches named ops off. Streams are not
- * post-processed.
+ * post-processed. Each pass is timed (`code_suggestions_post_processing_duration_seconds`) and,
+ * at debug level, logs the text before and after.
  */
 import { Context, Effect, Layer } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
+import type { ModelIdentity } from "../models/types.ts"
+import { Metrics } from "../observability/Metrics.ts"
 import type { Language } from "./language.ts"
 import { cleanModelReflection } from "./postprocess/cleanModelReflection.ts"
 import { fixEndBlockErrors } from "./postprocess/fixEndBlockErrors.ts"
@@ -19,6 +22,7 @@ import type { Op, OpInput } from "./postprocess/op.ts"
 import { removeCommentOnlyCompletion } from "./postprocess/removeCommentOnlyCompletion.ts"
 import { stripWhitespaces } from "./postprocess/stripWhitespaces.ts"
 import { trimByMinAllowedContext } from "./postprocess/trimByMinAllowedContext.ts"
+import { timePostProcessing } from "./suggestionMetrics.ts"
 import { TreeSitter } from "./treesitter.ts"
 
 export interface SuggestionContext {
@@ -27,8 +31,10 @@ export interface SuggestionContext {
   /** The code before and after the cursor, as the client sent it. */
   readonly prefix: string
   readonly suffix: string
-  /** The provider that answered (`anthropic`, `vertex-ai`, …). */
-  readonly engine: string
+  /** The catalog entry's provider (`anthropic`, `vertex-ai`, …): it decides the generation steps. */
+  readonly provider: string
+  /** The model that answered, for the duration metric. */
+  readonly model: ModelIdentity
 }
 
 /** The completion ops in the order they run. */
@@ -61,12 +67,13 @@ export class PostProcessor extends Context.Service<PostProcessor, {
   readonly completion: (context: SuggestionContext, completion: string) => Effect.Effect<string>
   readonly generation: (context: SuggestionContext, generation: string) => Effect.Effect<string>
 }>()("aigw/suggestions/PostProcessor") {
-  /** Requires AppConfig and TreeSitter. */
+  /** Requires AppConfig, Metrics and TreeSitter. */
   static readonly layer = Layer.effect(
     PostProcessor,
     Effect.gen(function* () {
       const config = yield* AppConfig
       const treeSitter = yield* TreeSitter
+      const metrics = yield* Metrics
       const excluded = new Set(config.featureFlags.excludedPostProcessing)
       const unknown = [...excluded].filter((name) => !opNames.has(name))
       if (unknown.length > 0) {
@@ -89,19 +96,31 @@ export class PostProcessor extends Context.Service<PostProcessor, {
           parse,
         }))
 
+      const pass = (context: SuggestionContext, text: string, run: Effect.Effect<string>) =>
+        Effect.logDebug("model answered", { completion: text }).pipe(
+          Effect.andThen(timePostProcessing(metrics, context.model, run)),
+          Effect.tap((processed) => Effect.logDebug("post-processed", { completion: processed })),
+        )
+
+      const generationSteps = (context: SuggestionContext, generation: string) => {
+        const code = stripNewCodeTags(generation)
+        if (context.provider !== "vertex-ai") {
+          return Effect.map(inputFor(context, code), (input) => runOps(otherGenerations, input))
+        }
+        const unfenced = prependNewline(context.prefix, stripCodeFence(code))
+        return Effect.map(inputFor(context, unfenced), (input) => runOps(vertexGenerations, input))
+      }
+
       return PostProcessor.of({
         completion: (context, completion) =>
-          completion === ""
-            ? Effect.succeed("")
-            : Effect.map(inputFor(context, completion), (input) => runOps(completions, input)),
-        generation: (context, generation) => {
-          const code = stripNewCodeTags(generation)
-          if (context.engine !== "vertex-ai") {
-            return Effect.map(inputFor(context, code), (input) => runOps(otherGenerations, input))
-          }
-          const unfenced = prependNewline(context.prefix, stripCodeFence(code))
-          return Effect.map(inputFor(context, unfenced), (input) => runOps(vertexGenerations, input))
-        },
+          pass(
+            context,
+            completion,
+            completion === ""
+              ? Effect.succeed("")
+              : Effect.map(inputFor(context, completion), (input) => runOps(completions, input)),
+          ),
+        generation: (context, generation) => pass(context, generation, generationSteps(context, generation)),
       })
     }),
   )

@@ -1,32 +1,32 @@
 /**
  * What the code suggestion use cases answer, independent of HTTP: a finished text, or a stream
- * of chunks, with the model and experiments to report; and the request errors they find.
+ * of chunks, with what the response and tracking report; and the request errors they find.
  */
 import { Data, type Stream } from "effect"
 import type { ModelError } from "../models/errors.ts"
+import type { ModelIdentity } from "../models/types.ts"
 import type { ExperimentOutcome } from "./experiments.ts"
 
-export interface SuggestionModel {
-  readonly engine: string
-  readonly name: string
+/** What every answer reports besides its text. */
+export interface SuggestionReport {
+  readonly model: ModelIdentity
   /** The detected language's short id, or `""`. */
   readonly lang: string
+  readonly experiments: ReadonlyArray<ExperimentOutcome>
+  /** The length of the code before and after the cursor as the client sent it (tracking). */
+  readonly inputLengths: { readonly prefix: number; readonly suffix: number }
 }
 
 export type Suggestion =
-  | {
+  | SuggestionReport & {
     readonly _tag: "Text"
-    readonly model: SuggestionModel
-    readonly experiments: ReadonlyArray<ExperimentOutcome>
     /** After post-processing; `""` when the model answered nothing usable or failed. */
     readonly text: string
     /** The kind of model failure (`timeout`, `upstream_500`, …) when the model failed. */
     readonly modelError?: string
   }
-  | {
+  | SuggestionReport & {
     readonly _tag: "Stream"
-    readonly model: SuggestionModel
-    readonly experiments: ReadonlyArray<ExperimentOutcome>
     /** The model's chunks as they arrive; no post-processing applies to streams. */
     readonly chunks: Stream.Stream<string, ModelError>
   }

@@ -4,7 +4,7 @@
  * the node kinds per grammar are the only language knowledge here.
  */
 import { Query } from "web-tree-sitter"
-import type { Node, Tree } from "./treesitter.ts"
+import type { Node, SyncParse, Tree } from "./treesitter.ts"
 
 interface GrammarContext {
   /** Node kinds that are import-like statements, taken whole. */
@@ -183,3 +183,20 @@ export const extractDroppedContext = (
     ]),
   }
 }
+
+/**
+ * What a prompt builder asks for the imports and signatures of the code it had to drop; it
+ * parses only when asked, so the common short file is never parsed.
+ */
+export type CodeContextReader = (dropped: string) => CodeContext | undefined
+
+/** No grammar with code context (or no parser): the prompt gets none. */
+export const noCodeContext: CodeContextReader = () => undefined
+
+export const codeContextReader = (
+  grammar: string | undefined,
+  parse: SyncParse | undefined,
+): CodeContextReader =>
+  grammar === undefined || parse === undefined || !hasCodeContext(grammar)
+    ? noCodeContext
+    : (dropped) => extractDroppedContext(grammar, dropped, parse)

@@ -6,8 +6,8 @@
 import { Context, Effect, Layer } from "effect"
 import { UnknownChatModel } from "../chat/ChatAgent.ts"
 import { ModelCatalog } from "../models/catalog.ts"
-import { ChatModel } from "../models/ChatModel.ts"
 import type { ModelError } from "../models/errors.ts"
+import { ChatModel } from "../models/modelCall.ts"
 
 export interface XRayInput {
   readonly prompt: string

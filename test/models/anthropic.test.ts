@@ -4,12 +4,11 @@
  */
 import { Effect, Exit, Stream } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { ChatModel } from "../../src/models/ChatModel.ts"
 import { ModelCatalog } from "../../src/models/catalog.ts"
-import { TextModel } from "../../src/models/TextModel.ts"
 import * as anthropic from "../support/fakes/anthropic.ts"
 import { type FakeUpstream, gate, startFake, status } from "../support/fakes/server.ts"
 import { drain, failureOf, type HarnessOptions, run } from "./harness.ts"
+import { ChatModel, TextModel } from "../../src/models/modelCall.ts"
 
 let fake: FakeUpstream
 let options: HarnessOptions

@@ -32,9 +32,8 @@ export const modelsLayer = (options: HarnessOptions = {}) =>
         maxDelay: "2 seconds",
         ...options.resilience,
       }),
-      Metrics.layer,
     )),
-    Layer.provideMerge(AppConfig.layerTest(options.env ?? {})),
+    Layer.provideMerge(Layer.mergeAll(Metrics.layer, AppConfig.layerTest(options.env ?? {}))),
   )
 
 export type Services = Layer.Success<ReturnType<typeof modelsLayer>>

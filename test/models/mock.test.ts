@@ -4,10 +4,9 @@
  */
 import { Effect, Stream } from "effect"
 import { describe, expect, it } from "vitest"
-import { ChatModel } from "../../src/models/ChatModel.ts"
 import { ModelCatalog } from "../../src/models/catalog.ts"
-import { TextModel } from "../../src/models/TextModel.ts"
 import { run } from "./harness.ts"
+import { ChatModel, TextModel } from "../../src/models/modelCall.ts"
 
 const gecko = Effect.map(Effect.service(ModelCatalog), (catalog) => catalog.get("code-gecko@002")!)
 

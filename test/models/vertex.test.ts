@@ -5,13 +5,12 @@
  */
 import { Effect, Exit, Stream } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { ChatModel } from "../../src/models/ChatModel.ts"
 import { ModelCatalog } from "../../src/models/catalog.ts"
-import { TextModel } from "../../src/models/TextModel.ts"
 import * as openai from "../support/fakes/openai.ts"
 import { type FakeUpstream, gate, sendJson, sendSse, startFake, status } from "../support/fakes/server.ts"
 import * as vertex from "../support/fakes/vertex.ts"
 import { drain, failureOf, type HarnessOptions, run, testToken } from "./harness.ts"
+import { ChatModel, TextModel } from "../../src/models/modelCall.ts"
 
 let fake: FakeUpstream
 let options: HarnessOptions

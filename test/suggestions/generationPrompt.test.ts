@@ -17,7 +17,7 @@ describe("generation prompt", () => {
   }
 
   it("states the language and file, shows the code around the cursor, and asks for <new_code>", () => {
-    const instruction = buildGenerationInstruction(input)
+    const instruction = buildGenerationInstruction(input).text
     expect(instruction).toContain("Python")
     expect(instruction).toContain("src/main.py")
     expect(instruction).toContain(
@@ -28,14 +28,14 @@ describe("generation prompt", () => {
   })
 
   it("frames it for Anthropic with the assistant turn prefilled", () => {
-    const prompt = anthropicGenerationPrompt(buildGenerationInstruction(input))
+    const prompt = anthropicGenerationPrompt(buildGenerationInstruction(input).text)
     expect(prompt.startsWith("\n\nHuman: You are an expert Python programmer.")).toBe(true)
     expect(prompt.endsWith("\n\nAssistant: <new_code>")).toBe(true)
   })
 
   it("fits a large file into the model's budget", () => {
     const prefix = "x = 1\n".repeat(20_000)
-    const instruction = buildGenerationInstruction({ ...input, prefix, budgetTokens: 4_096 })
+    const instruction = buildGenerationInstruction({ ...input, prefix, budgetTokens: 4_096 }).text
     expect(countTokens(instruction)).toBeLessThanOrEqual(4_096)
     expect(instruction).toContain("x = 1\n<cursor/>")
   })

@@ -18,6 +18,7 @@ import { Metrics, type MetricsShape } from "../../observability/Metrics.ts"
 import { makeRequestFacts, RequestFacts, type RequestFactsShape } from "../../observability/RequestFacts.ts"
 import { stripAiPrefix } from "./aiPrefix.ts"
 import { type PeerAddress, WebPeerAddress } from "./clientAddress.ts"
+import { pathOf } from "../requestPath.ts"
 
 const requestIdShape = /^[\w.:@+=/-]{1,200}$/
 
@@ -25,11 +26,6 @@ const monitoringPath = /^(?:\/ai)?\/(?:monitoring\/|metrics(?:$|[/?]))/
 
 /** Whether a request path is a probe or scrape that the access log and metrics leave out. */
 export const isMonitoringPath = (url: string) => monitoringPath.test(url)
-
-const pathOf = (url: string) => {
-  const end = url.search(/[?#]/)
-  return end === -1 ? url : url.slice(0, end)
-}
 
 interface NodeLikeSource {
   readonly httpVersion?: string

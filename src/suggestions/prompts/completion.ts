@@ -9,7 +9,7 @@
  * signatures up to 12 %; the rest is the prefix. A context line already inside the kept prefix
  * is not repeated.
  */
-import type { CodeContext } from "../codeContext.ts"
+import type { CodeContext, CodeContextReader } from "../codeContext.ts"
 import type { Language } from "../language.ts"
 import {
   countTokens,
@@ -33,10 +33,10 @@ export interface CompletionPromptInput {
   /** Tokens the prompt may use (the model's context size less its answer). */
   readonly budgetTokens: number
   /**
-   * The file's imports and signatures, asked for only when the prefix does not fit (so the
-   * common short file is never parsed). `dropped` is the part of the prefix that was cut.
+   * The file's imports and signatures, asked for only when the prefix does not fit.
+   * `dropped` is the part of the prefix that was cut.
    */
-  readonly codeContext: (dropped: string) => CodeContext | undefined
+  readonly codeContext: CodeContextReader
 }
 
 export interface CompletionPrompt {
@@ -49,6 +49,8 @@ export interface CompletionPrompt {
     readonly imports: number
     readonly function_signatures: number
   }
+  /** The context read from the dropped code, when the prefix did not fit (for metrics). */
+  readonly context?: CodeContext | undefined
 }
 
 /**
@@ -133,5 +135,6 @@ export const buildCompletionPrompt = (input: CompletionPromptInput): CompletionP
       imports: imports.tokens,
       function_signatures: signatures.tokens,
     },
+    context,
   }
 }

@@ -7,6 +7,7 @@
  * For Anthropic the prompt is a `Human:`/`Assistant:` exchange whose assistant turn is prefilled
  * with `<new_code>`, so the answer is the code and stops at `</new_code>` (a stop sequence).
  */
+import type { CodeContext } from "../codeContext.ts"
 import { buildCompletionPrompt, type CompletionPromptInput } from "./completion.ts"
 
 export const newCodeOpen = "<new_code>"
@@ -15,8 +16,14 @@ export const newCodeClose = "</new_code>"
 /** The same facts as a completion prompt: the file, the code around the cursor, the budget. */
 export type GenerationPromptInput = CompletionPromptInput
 
-/** The instruction text, without provider framing. */
-export const buildGenerationInstruction = (input: GenerationPromptInput): string => {
+export interface GenerationInstruction {
+  /** The instruction text, without provider framing. */
+  readonly text: string
+  /** The context read from the dropped code, when the code did not fit (for metrics). */
+  readonly context: CodeContext | undefined
+}
+
+export const buildGenerationInstruction = (input: GenerationPromptInput): GenerationInstruction => {
   // The template itself takes about 200 tokens of the budget.
   const code = buildCompletionPrompt({
     ...input,
@@ -24,7 +31,7 @@ export const buildGenerationInstruction = (input: GenerationPromptInput): string
     budgetTokens: input.budgetTokens - 200,
   })
   const languageName = input.language?.name ?? "the file's"
-  return [
+  const text = [
     `You are an expert ${languageName} programmer. New code is needed in the file ${input.fileName}, at the`,
     "position marked <cursor/> in the code below.",
     "",
@@ -37,6 +44,7 @@ export const buildGenerationInstruction = (input: GenerationPromptInput): string
     `of the existing code, and write valid ${languageName} code only. Answer with the new code alone,`,
     `between ${newCodeOpen} and ${newCodeClose}, without repeating the existing code or explaining it.`,
   ].join("\n")
+  return { text, context: code.context }
 }
 
 /** The Anthropic text prompt, prefilled so the answer is the code. */

@@ -1,19 +1,16 @@
 /**
- * Handlers of the Duo Chat and X-Ray routes: bodies to use case inputs; model failures to the
- * statuses GitLab expects (errors.ts `upstreamErrorResponse`); unknown models to 422.
+ * Handlers of the Duo Chat API (v1Chat.ts): bodies to ChatAgent inputs; model failures to the
+ * statuses GitLab expects and unknown models to 422 (errors.ts `chatFailureResponse`).
  */
 import { Clock, Effect } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
-import { ChatAgent, type ChatInput, type UnknownChatModel } from "../chat/ChatAgent.ts"
-import type { ModelError } from "../models/errors.ts"
-import { XRay } from "../xray/XRay.ts"
+import { ChatAgent, type ChatInput } from "../chat/ChatAgent.ts"
+import { undefinedIfNull } from "../schema/Nullable.ts"
 import { Api } from "./api.ts"
-import { invalidFieldResponse, upstreamErrorResponse } from "./errors.ts"
+import { chatFailureResponse, upstreamErrorResponse } from "./errors.ts"
 import { streamOrFallback } from "./streamResponse.ts"
 import type { ChatPayload, ChatResponse } from "./v1Chat.ts"
-
-const undefinedIfNull = <A>(value: A | null | undefined): A | undefined => value ?? undefined
 
 const chatInput = (payload: ChatPayload): ChatInput => ({
   content: payload.content,
@@ -28,15 +25,8 @@ const chatInput = (payload: ChatPayload): ChatInput => ({
   },
 })
 
-/** Where the model sits in a chat body, for 422 locations. */
-const modelField = ["prompt_components", 0, "payload", "model"]
-
-const answerFailure = (error: UnknownChatModel | ModelError) =>
-  Effect.succeed(
-    error._tag === "UnknownChatModel"
-      ? invalidFieldResponse(modelField, error.message)
-      : upstreamErrorResponse(error),
-  )
+const answerFailure = (error: Parameters<typeof chatFailureResponse>[0]) =>
+  Effect.succeed(chatFailureResponse(error))
 
 export const ChatHandlers = HttpApiBuilder.group(
   Api,
@@ -55,32 +45,15 @@ export const ChatHandlers = HttpApiBuilder.group(
           )
         }
         return agent.answer(input).pipe(
-          Effect.flatMap(({ provider, model, text }) =>
+          Effect.flatMap(({ model, text }) =>
             Effect.map(Clock.currentTimeMillis, (millis): HttpServerResponse.HttpServerResponse => {
               const body: ChatResponse = {
                 response: text,
-                metadata: { provider, model, timestamp: Math.floor(millis / 1000) },
+                metadata: { provider: model.engine, model: model.name, timestamp: Math.floor(millis / 1000) },
               }
               return HttpServerResponse.jsonUnsafe(body)
             })
           ),
-          Effect.catch(answerFailure),
-        )
-      },
-    })
-  }),
-)
-
-export const XRayHandlers = HttpApiBuilder.group(
-  Api,
-  "xray",
-  Effect.fn(function* (handlers) {
-    const xray = yield* XRay
-    return handlers.handleAll({
-      libraries: ({ payload }) => {
-        const component = payload.prompt_components[0]!
-        return xray.libraries({ prompt: component.payload.prompt, model: component.payload.model }).pipe(
-          Effect.map((text) => HttpServerResponse.jsonUnsafe({ response: text })),
           Effect.catch(answerFailure),
         )
       },
