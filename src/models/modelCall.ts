@@ -102,14 +102,29 @@ const modelLayer = <Self, Request>(
     }),
   )
 
+/** The echoing mock whatever the configuration, measured like every model (service tests). */
+const mockLayer = <Self, Request>(
+  tag: Context.Service<Self, ModelShape<Request>>,
+  kind: RequestKind<Request>,
+) =>
+  Layer.effect(
+    tag,
+    Effect.map(Effect.service(Metrics), (metrics) =>
+      makeModel(kind, mockProvider, () => kind.mockIdentity, metrics)),
+  )
+
 export class TextModel
   extends Context.Service<TextModel, ModelShape<TextRequest>>()("aigw/models/TextModel") {
   /** Requires AppConfig, Metrics, Providers and Resilience. */
   static readonly layer = modelLayer(TextModel, textKind)
+  /** Requires Metrics. */
+  static readonly layerMock = mockLayer(TextModel, textKind)
 }
 
 export class ChatModel
   extends Context.Service<ChatModel, ModelShape<ChatRequest>>()("aigw/models/ChatModel") {
   /** Requires AppConfig, Metrics, Providers and Resilience. */
   static readonly layer = modelLayer(ChatModel, chatKind)
+  /** Requires Metrics. */
+  static readonly layerMock = mockLayer(ChatModel, chatKind)
 }
