@@ -14,6 +14,8 @@ import { ChatAgent } from "./chat/ChatAgent.ts"
 import { ChatHandlers, XRayHandlers } from "./http/chat.ts"
 import { CodeSuggestionsV2Handlers, CodeSuggestionsV3Handlers } from "./http/codeSuggestions.ts"
 import { MonitoringHandlers } from "./http/monitoring.ts"
+import { CodeV1Handlers } from "./http/v1CodeHandlers.ts"
+import { TokenAuthority } from "./auth/TokenAuthority.ts"
 import { ModelsLayer } from "./models/layer.ts"
 import { Completions } from "./suggestions/Completions.ts"
 import { Experiments } from "./suggestions/experiments.ts"
@@ -59,6 +61,7 @@ export const HttpAppLayer = Layer.unwrap(
         CodeSuggestionsV3Handlers,
         ChatHandlers,
         XRayHandlers,
+        CodeV1Handlers,
       ]),
       Layer.provide(AuthMiddleware.layer),
     )
@@ -87,7 +90,13 @@ const CapsGaugeLayer = Layer.effectDiscard(
 )
 
 /** The services the routes use, wired for production. */
-export const ServicesLayer = Layer.mergeAll(Readiness.layer, SuggestionsLayer, ChatLayer, CapsGaugeLayer)
+export const ServicesLayer = Layer.mergeAll(
+  Readiness.layer,
+  SuggestionsLayer,
+  ChatLayer,
+  CapsGaugeLayer,
+  TokenAuthority.layer,
+)
   .pipe(
     Layer.provideMerge(TrackingLayer),
   )
