@@ -44,7 +44,7 @@ export interface IssuedToken {
 }
 
 /** `issue` without a signing key configured. */
-export class SigningKeyMissing extends Data.TaggedError("SigningKeyMissing")<{}> {}
+export class SigningKeyMissing extends Data.TaggedError("SigningKeyMissing")<Record<never, never>> {}
 
 export interface TokenAuthorityShape {
   readonly issue: (request: TokenRequest) => Effect.Effect<IssuedToken, SigningKeyMissing>

@@ -30,7 +30,7 @@ export const keyProblem = (pem: string, role: KeyRole): string | undefined => {
       ? "expected a PEM RSA private key (e.g. from `openssl genrsa 2048`)"
       : "expected a PEM RSA private key (the previous signing key) or its PEM public key"
   }
-  if (key.asymmetricKeyType !== "rsa") return `expected an RSA key, got a ${key.asymmetricKeyType} key`
+  if (key.asymmetricKeyType !== "rsa") return `expected an RSA key (got ${key.asymmetricKeyType})`
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0
   if (bits < 2048) return `the RSA key has ${bits} bits; RS256 needs at least 2048`
   return undefined
