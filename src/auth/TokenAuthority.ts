@@ -75,12 +75,13 @@ export interface TokenAuthorityKeys {
 
 const make = (keys: TokenAuthorityKeys) =>
   Effect.gen(function* () {
-    const signer = keys.signingKey === undefined
+    const { signingKey: signingPem, validationKey: validationPem } = keys
+    const signer = signingPem === undefined
       ? undefined
-      : yield* Effect.promise(() => importKeys(keys.signingKey!, "signing"))
-    const previous = keys.validationKey === undefined
+      : yield* Effect.promise(() => importKeys(signingPem, "signing"))
+    const previous = validationPem === undefined
       ? undefined
-      : yield* Effect.promise(() => importKeys(keys.validationKey!, "validation"))
+      : yield* Effect.promise(() => importKeys(validationPem, "validation"))
     const verificationKeys: Array<VerificationKey> = []
     if (signer !== undefined) verificationKeys.push(signer.verification)
     if (previous !== undefined && previous.kid !== signer?.kid) verificationKeys.push(previous.verification)
