@@ -13,9 +13,11 @@ import { requestPipeline } from "./http/middleware/pipeline.ts"
 import { ChatAgent } from "./chat/ChatAgent.ts"
 import { MonitoringHandlers } from "./http/monitoringHandlers.ts"
 import { ChatHandlers } from "./http/v1ChatHandlers.ts"
+import { CodeV1Handlers } from "./http/v1CodeHandlers.ts"
 import { XRayHandlers } from "./http/v1XRayHandlers.ts"
 import { CodeSuggestionsV2Handlers } from "./http/v2CodeHandlers.ts"
 import { CodeSuggestionsV3Handlers } from "./http/v3CodeHandlers.ts"
+import { TokenAuthority } from "./auth/TokenAuthority.ts"
 import { ModelsLayer } from "./models/layer.ts"
 import { Completions } from "./suggestions/Completions.ts"
 import { Experiments } from "./suggestions/experiments.ts"
@@ -61,6 +63,7 @@ export const HttpAppLayer = Layer.unwrap(
         CodeSuggestionsV3Handlers,
         ChatHandlers,
         XRayHandlers,
+        CodeV1Handlers,
       ]),
       Layer.provide(AuthMiddleware.layer),
     )
@@ -82,7 +85,12 @@ const ChatLayer = Layer.mergeAll(ChatAgent.layer, XRay.layer).pipe(Layer.provide
 const TrackingLayer = Tracking.layer.pipe(Layer.provide(FetchHttpClient.layer))
 
 /** The services the routes use, wired for production. */
-export const ServicesLayer = Layer.mergeAll(Readiness.layer, SuggestionsLayer, ChatLayer)
+export const ServicesLayer = Layer.mergeAll(
+  Readiness.layer,
+  SuggestionsLayer,
+  ChatLayer,
+  TokenAuthority.layer,
+)
   .pipe(
     Layer.provideMerge(TrackingLayer),
   )

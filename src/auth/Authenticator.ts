@@ -6,15 +6,22 @@
  * verification once. A remembered token stops being accepted as soon as the key that
  * verified it is gone from the key set (revoked at the provider). Tokens themselves are
  * neither kept nor logged.
+ *
+ * A token whose `iss` is `gitlab-ai-gateway` was issued by aigw itself (direct access): it is
+ * verified with the TokenAuthority's keys only, never with a provider's, and never makes aigw
+ * fetch the providers' keys. The TokenAuthority's keys verify nothing else, because keys are
+ * only tried for their own issuer.
  */
 import { Cache, Clock, Context, Effect, Layer } from "effect"
 import { InvalidToken } from "./errors.ts"
 import type { IdentityShape } from "./Identity.ts"
-import { Jwks } from "./Jwks.ts"
+import { Jwks, type KeySet } from "./Jwks.ts"
 import type { VerificationKey } from "./oidcDiscovery.ts"
+import { selfIssuer, TokenAuthority } from "./TokenAuthority.ts"
 import {
   gatewayAudience,
   type Outcome,
+  type ParsedToken,
   parseToken,
   type VerificationPolicy,
   verifyWithKeys,
@@ -52,6 +59,13 @@ const tokenHash = (token: string): Effect.Effect<string> =>
 const make = (options: AuthenticatorOptions) =>
   Effect.gen(function* () {
     const jwks = yield* Jwks
+    const selfKeys = (yield* TokenAuthority).verificationKeys
+    const selfKeySet: KeySet = {
+      keys: selfKeys,
+      kids: new Set(selfKeys.flatMap((key) => key.kid === undefined ? [] : [key.kid])),
+      failedProviders: [],
+      generation: 0,
+    }
     const policy: VerificationPolicy = {
       audience: options.audience ?? gatewayAudience,
       clockToleranceSeconds: Math.min(Math.max(options.clockToleranceSeconds ?? 60, 0), 60),
@@ -65,10 +79,36 @@ const make = (options: AuthenticatorOptions) =>
       },
     )
 
+    const remember = (hash: string, identity: IdentityShape, key: VerificationKey) =>
+      Effect.gen(function* () {
+        const ttlMillis = identity.expiresAt * 1000 - (yield* Clock.currentTimeMillis)
+        if (ttlMillis > 0) yield* Cache.set(remembered, hash, { identity, key, ttlMillis })
+      })
+
+    const verifySelfIssued = (token: string, parsed: ParsedToken, hash: string) =>
+      Effect.gen(function* () {
+        const outcome = yield* verifyWithKeys(
+          token,
+          parsed,
+          selfKeySet,
+          policy,
+          yield* Clock.currentTimeMillis,
+        )
+        if (outcome._tag !== "Verified") {
+          const reason = selfKeys.length === 0
+            ? "a token issued by aigw, but no AIGW_SELF_SIGNED_JWT__* key is configured"
+            : `a token issued by aigw: ${outcome.reason}`
+          return yield* new InvalidToken({ reason })
+        }
+        yield* remember(hash, outcome.identity, outcome.key)
+        return outcome.identity
+      })
+
     const verify = (token: string, hash: string) =>
       Effect.gen(function* () {
         const parsed = parseToken(token)
         if ("rejected" in parsed) return yield* new InvalidToken({ reason: parsed.rejected })
+        if (parsed.issuer === selfIssuer) return yield* verifySelfIssued(token, parsed, hash)
         let keySet = yield* jwks.current
         let outcome: Outcome = yield* verifyWithKeys(
           token,
@@ -90,10 +130,7 @@ const make = (options: AuthenticatorOptions) =>
             : outcome.reason
           return yield* new InvalidToken({ reason })
         }
-        const ttlMillis = outcome.identity.expiresAt * 1000 - (yield* Clock.currentTimeMillis)
-        if (ttlMillis > 0) {
-          yield* Cache.set(remembered, hash, { identity: outcome.identity, key: outcome.key, ttlMillis })
-        }
+        yield* remember(hash, outcome.identity, outcome.key)
         return outcome.identity
       })
 
@@ -102,8 +139,8 @@ const make = (options: AuthenticatorOptions) =>
         const hash = yield* tokenHash(token)
         const hit = yield* Cache.getOption(remembered, hash)
         if (hit._tag === "Some") {
-          const keySet = yield* jwks.current
-          if (keySet.keys.includes(hit.value.key)) return hit.value.identity
+          const { key, identity } = hit.value
+          if (selfKeys.includes(key) || (yield* jwks.current).keys.includes(key)) return identity
           yield* Cache.invalidate(remembered, hash)
         }
         return yield* verify(token, hash)
@@ -114,8 +151,12 @@ const make = (options: AuthenticatorOptions) =>
 
 export class Authenticator
   extends Context.Service<Authenticator, AuthenticatorShape>()("aigw/auth/Authenticator") {
-  static readonly layer: Layer.Layer<Authenticator, never, Jwks> = Layer.effect(Authenticator, make({}))
+  static readonly layer: Layer.Layer<Authenticator, never, Jwks | TokenAuthority> = Layer.effect(
+    Authenticator,
+    make({}),
+  )
 
-  static readonly layerWith = (options: AuthenticatorOptions): Layer.Layer<Authenticator, never, Jwks> =>
-    Layer.effect(Authenticator, make(options))
+  static readonly layerWith = (
+    options: AuthenticatorOptions,
+  ): Layer.Layer<Authenticator, never, Jwks | TokenAuthority> => Layer.effect(Authenticator, make(options))
 }

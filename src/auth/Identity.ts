@@ -16,6 +16,15 @@ export interface IdentityShape {
   readonly scopes: ReadonlySet<string>
   /** `exp`, Unix seconds. */
   readonly expiresAt: number
+  /** `gitlab_instance_id`: the GitLab instance the token was issued for, when it says so. */
+  readonly gitlabInstanceId: string | undefined
+  /** `duo_seat_count`, as the token carries it. */
+  readonly duoSeatCount: string | number | undefined
+  /**
+   * Issued by aigw itself for direct access (`iss: gitlab-ai-gateway`): accepted on the
+   * completion routes only, and never exchanged for another token.
+   */
+  readonly isSelfIssued: boolean
   /**
    * The bypass user (`AIGW_AUTH__BYPASS_EXTERNAL=true`): no token was checked and every scope
    * is granted, whatever `scopes` lists.
@@ -36,5 +45,8 @@ export const debugIdentity: IdentityShape = {
   gitlabRealm: undefined,
   scopes: new Set(),
   expiresAt: Number.MAX_SAFE_INTEGER,
+  gitlabInstanceId: undefined,
+  duoSeatCount: undefined,
+  isSelfIssued: false,
   isDebug: true,
 }

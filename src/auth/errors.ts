@@ -11,6 +11,7 @@ export const authMessages = {
   invalidHeader: "Invalid authorization header",
   invalidAuthenticationType: "Invalid authentication token type - only OIDC is supported",
   invalidToken: "Forbidden by auth provider",
+  headerMismatch: (header: string) => `Header mismatch '${header}'`,
 } as const
 
 /** 401: the request is not authenticated. */

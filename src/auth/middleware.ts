@@ -7,12 +7,19 @@
  * 3. `X-Gitlab-Authentication-Type` other than `oidc` → 401 "Invalid authentication token
  *    type - only OIDC is supported";
  * 4. a token the Authenticator refuses → 401 "Forbidden by auth provider";
- * 5. a scope the route requires (see scopes.ts) missing from the token → 403 "Forbidden".
+ * 5. a claim that contradicts its header → 401 "Header mismatch 'X-Gitlab-…'": `gitlab_realm`
+ *    and `X-Gitlab-Realm`, `gitlab_instance_id` and `X-Gitlab-Instance-Id`, and for tokens
+ *    aigw issued itself `sub` and `X-Gitlab-Global-User-Id`; each only when the claim is set and
+ *    the header is sent (an absent or empty header is not a mismatch);
+ * 6. a scope the route requires (see scopes.ts) missing from the token → 403 "Forbidden". A token
+ *    aigw issued itself grants its scopes on the completion routes only.
  *
  * The route's scope requirement is read once per endpoint when the routes are built, not per
  * request. The outcome (`auth_outcome`: authenticated, unauthenticated, forbidden, bypass) and
- * the token's subject, issuer and realm go on the request's access log line. With `AIGW_AUTH__BYPASS_EXTERNAL=true` nothing is checked and every request is the
- * debug user; that is logged once, when the layer is built.
+ * the token's subject, issuer and realm go on the request's access log line. With
+ * `AIGW_AUTH__BYPASS_EXTERNAL=true` nothing is checked and every request is the debug user; with
+ * `AIGW_AUTH__BYPASS_EXTERNAL_WITH_HEADER=true` so is every request that sends
+ * `Bypass-Auth: true`. Either is logged as a warning once, when the layer is built.
  */
 import { Effect, Layer } from "effect"
 import { FetchHttpClient, HttpServerRequest } from "effect/http"
@@ -25,7 +32,8 @@ import { Authenticator, type AuthenticatorShape } from "./Authenticator.ts"
 import { authMessages, InsufficientScope, type InvalidToken, Unauthenticated } from "./errors.ts"
 import { debugIdentity, Identity, type IdentityShape } from "./Identity.ts"
 import { Jwks } from "./Jwks.ts"
-import { satisfiesScopes, scopeRequirementOf } from "./scopes.ts"
+import { acceptsSelfIssuedTokens, satisfiesScopes, scopeRequirementOf } from "./scopes.ts"
+import type { TokenAuthority } from "./TokenAuthority.ts"
 
 type Middleware = HttpApiMiddleware.HttpApiMiddleware<
   Identity,
@@ -43,7 +51,39 @@ const refusedToken = (error: InvalidToken) =>
     refuse(authMessages.invalidToken),
   )
 
-/** Steps 1–4: the identity of the request, from its headers. */
+const claimHeaderChecks = [
+  { claim: (identity: IdentityShape) => identity.gitlabRealm, header: "X-Gitlab-Realm" },
+  { claim: (identity: IdentityShape) => identity.gitlabInstanceId, header: "X-Gitlab-Instance-Id" },
+  {
+    claim: (identity: IdentityShape) => identity.isSelfIssued ? identity.subject : undefined,
+    header: "X-Gitlab-Global-User-Id",
+  },
+] as const
+
+/** Step 5: the first header that contradicts the token's claim, if any. */
+export const mismatchedHeader = (
+  identity: IdentityShape,
+  headers: Readonly<Record<string, string | undefined>>,
+): string | undefined => {
+  for (const { claim, header } of claimHeaderChecks) {
+    const expected = claim(identity)
+    const sent = headers[header.toLowerCase()]
+    if (expected !== undefined && expected !== "" && sent !== undefined && sent !== "" && sent !== expected) {
+      return header
+    }
+  }
+  return undefined
+}
+
+const checkHeaders = (identity: IdentityShape, headers: Readonly<Record<string, string | undefined>>) => {
+  const header = mismatchedHeader(identity, headers)
+  return header === undefined ? Effect.succeed(identity) : Effect.andThen(
+    Effect.logDebug("authentication refused", { logger: "auth", reason: `header mismatch ${header}` }),
+    refuse(authMessages.headerMismatch(header)),
+  )
+}
+
+/** Steps 1–5: the identity of the request, from its headers. */
 export const authenticateHeaders = (
   headers: Readonly<Record<string, string | undefined>>,
   authenticator: AuthenticatorShape,
@@ -57,7 +97,10 @@ export const authenticateHeaders = (
     return refuse(authMessages.invalidAuthenticationType)
   }
   const token = space === -1 ? "" : authorization.slice(space + 1).trim()
-  return Effect.catch(authenticator.authenticate(token), refusedToken)
+  return Effect.flatMap(
+    Effect.catch(authenticator.authenticate(token), refusedToken),
+    (identity) => checkHeaders(identity, headers),
+  )
 }
 
 const identityFields = (identity: IdentityShape) => ({
@@ -72,13 +115,30 @@ const withIdentity = <A, E, R>(effect: Effect.Effect<A, E, R>, identity: Identit
     effect.pipe(Effect.provideService(Identity, identity), Effect.annotateLogs(identityFields(identity))),
   )
 
-const verifying = (authenticator: AuthenticatorShape): Middleware => (httpEffect, { endpoint, group }) => {
+/** A self-issued token outside the routes that take it grants no scope. */
+const withoutScopes = (identity: IdentityShape): IdentityShape => ({ ...identity, scopes: new Set() })
+
+interface VerifyingOptions {
+  /** `AIGW_AUTH__BYPASS_EXTERNAL_WITH_HEADER`: `Bypass-Auth: true` makes the request the debug user. */
+  readonly bypassWithHeader: boolean
+}
+
+const verifying = (authenticator: AuthenticatorShape, options: VerifyingOptions): Middleware =>
+(
+  httpEffect,
+  { endpoint, group },
+) => {
   const requirement = scopeRequirementOf(endpoint, group)
+  const takesSelfIssued = acceptsSelfIssuedTokens(endpoint)
   return Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const identity = yield* authenticateHeaders(request.headers, authenticator).pipe(
+    if (options.bypassWithHeader && request.headers["bypass-auth"] === "true") {
+      return yield* withIdentity(httpEffect, debugIdentity, "bypass")
+    }
+    const verified = yield* authenticateHeaders(request.headers, authenticator).pipe(
       Effect.tapError(() => recordFacts({ auth_outcome: "unauthenticated" })),
     )
+    const identity = verified.isSelfIssued && !takesSelfIssued ? withoutScopes(verified) : verified
     if (!satisfiesScopes(identity, requirement)) {
       yield* recordFacts({ auth_outcome: "forbidden", ...identityFields(identity) })
       return yield* forbidden
@@ -89,10 +149,20 @@ const verifying = (authenticator: AuthenticatorShape): Middleware => (httpEffect
 
 const bypassing: Middleware = (httpEffect) => withIdentity(httpEffect, debugIdentity, "bypass")
 
-/** Verifies every request with the Authenticator. */
-export const layerVerifying: Layer.Layer<Authentication, never, Authenticator> = Layer.effect(
+/** Verifies every request with the Authenticator (or lets `Bypass-Auth: true` through, if configured). */
+export const layerVerifying: Layer.Layer<Authentication, never, Authenticator | AppConfig> = Layer.effect(
   Authentication,
-  Effect.map(Effect.service(Authenticator), (authenticator) => Authentication.of(verifying(authenticator))),
+  Effect.gen(function* () {
+    const authenticator = yield* Authenticator
+    const bypassWithHeader = (yield* AppConfig).auth.bypassExternalWithHeader
+    if (bypassWithHeader) {
+      yield* Effect.logWarning(
+        "AIGW_AUTH__BYPASS_EXTERNAL_WITH_HEADER=true: every request with the header `Bypass-Auth: true` is served as a debug user with every scope, without any token. Use it only for tests; never where the gateway can be reached by others.",
+        { logger: "auth" },
+      )
+    }
+    return Authentication.of(verifying(authenticator, { bypassWithHeader }))
+  }),
 )
 
 /** Checks nothing: every request is the debug user. Readiness does not wait for keys. */
@@ -108,16 +178,20 @@ export const layerBypass: Layer.Layer<Authentication, never, Readiness> = Layer.
   }),
 )
 
-/** Verification with its services: keys from the configured providers over fetch. */
-export const layerVerifyingLive: Layer.Layer<Authentication, never, AppConfig | Readiness> = layerVerifying
-  .pipe(
-    Layer.provide(Authenticator.layer),
-    Layer.provide(Jwks.layer),
-    Layer.provide(FetchHttpClient.layer),
-  )
+/**
+ * Verification with its services: keys from the configured providers over fetch, and the
+ * TokenAuthority's for self-issued tokens (shared with the token route, hence required).
+ */
+export const layerVerifyingLive: Layer.Layer<Authentication, never, AppConfig | Readiness | TokenAuthority> =
+  layerVerifying
+    .pipe(
+      Layer.provide(Authenticator.layer),
+      Layer.provide(Jwks.layer),
+      Layer.provide(FetchHttpClient.layer),
+    )
 
 /** Production: bypass or verification, as AppConfig says. */
-export const layer: Layer.Layer<Authentication, never, AppConfig | Readiness> = Layer.unwrap(
+export const layer: Layer.Layer<Authentication, never, AppConfig | Readiness | TokenAuthority> = Layer.unwrap(
   Effect.map(
     Effect.service(AppConfig),
     (config) => config.auth.bypassExternal ? layerBypass : layerVerifyingLive,

@@ -40,3 +40,14 @@ export const scopeRequirementOf = (
     Context.getOrUndefined(group.annotations, RequiredScopes) ?? []
   return parseScopeRequirement(declared)
 }
+
+/**
+ * The routes where a token aigw issued itself (direct access) grants its scopes: the two
+ * completion routes the Language Server calls. Elsewhere such a token grants no scope, so a
+ * route that requires one answers 403 as for any missing scope.
+ */
+export const selfIssuedTokenPaths: ReadonlySet<string> = new Set(["/v2/completions", "/v2/code/completions"])
+
+/** Whether a self-issued token grants its scopes on this endpoint. */
+export const acceptsSelfIssuedTokens = (endpoint: HttpApiEndpoint.Top): boolean =>
+  selfIssuedTokenPaths.has(endpoint.path)

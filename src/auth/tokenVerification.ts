@@ -13,6 +13,7 @@ import * as jose from "jose"
 import type { IdentityShape } from "./Identity.ts"
 import type { KeySet } from "./Jwks.ts"
 import { type VerificationKey, withoutTrailingSlash } from "./oidcDiscovery.ts"
+import { selfIssuer } from "./TokenAuthority.ts"
 
 export const gatewayAudience = "gitlab-ai-gateway"
 
@@ -55,16 +56,24 @@ export const parseToken = (token: string): ParsedToken | { readonly rejected: st
   }
 }
 
+const nonEmptyString = (value: unknown) => typeof value === "string" && value !== "" ? value : undefined
+
 const identityOf = (payload: jose.JWTPayload, issuer: string): IdentityShape => {
   const scopes = Array.isArray(payload.scopes)
     ? payload.scopes.filter((scope): scope is string => typeof scope === "string")
     : []
+  const seats = payload.duo_seat_count
   return {
     subject: typeof payload.sub === "string" ? payload.sub : undefined,
     issuer,
     gitlabRealm: typeof payload.gitlab_realm === "string" ? payload.gitlab_realm : undefined,
     scopes: new Set(scopes),
     expiresAt: payload.exp!,
+    gitlabInstanceId: nonEmptyString(payload.gitlab_instance_id),
+    duoSeatCount: typeof seats === "number" || (typeof seats === "string" && seats.trim() !== "")
+      ? seats
+      : undefined,
+    isSelfIssued: issuer === selfIssuer,
     isDebug: false,
   }
 }

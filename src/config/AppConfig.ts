@@ -18,6 +18,7 @@ import {
   SchemaTransformation,
 } from "effect"
 import { IpInterface, IpNetwork } from "effect/net"
+import { keyProblem } from "../auth/signingKeys.ts"
 import { LaxBoolean, LaxInt } from "../schema/Lax.ts"
 
 export type LogLevelName = "debug" | "info" | "warning" | "error"
@@ -27,7 +28,17 @@ export interface AppConfigShape {
   readonly gitlabApiUrl: string
   readonly customerPortalUrl: string
   readonly mockModelResponses: boolean
-  readonly auth: { readonly bypassExternal: boolean }
+  readonly auth: {
+    readonly bypassExternal: boolean
+    /** Test support: a request with `Bypass-Auth: true` is the debug user. */
+    readonly bypassExternalWithHeader: boolean
+  }
+  /** Direct access: the keys of the tokens aigw issues itself (PEM). */
+  readonly selfSignedJwt: {
+    readonly signingKey: Redacted.Redacted<string> | undefined
+    /** The previous signing key (or its public key), still accepted during a rotation. */
+    readonly validationKey: Redacted.Redacted<string> | undefined
+  }
   readonly logging: {
     readonly level: LogLevelName
     readonly formatJson: boolean
@@ -247,6 +258,22 @@ const parseAppConfigUnsafe = (env: Readonly<Record<string, string | undefined>>)
     }),
     auth: {
       bypassExternal: read.value(LaxBoolean, { names: ["AIGW_AUTH__BYPASS_EXTERNAL"], fallback: "false" }),
+      bypassExternalWithHeader: read.value(LaxBoolean, {
+        names: ["AIGW_AUTH__BYPASS_EXTERNAL_WITH_HEADER"],
+        fallback: "false",
+      }),
+    },
+    selfSignedJwt: {
+      signingKey: rsaKeySecret(
+        "AIGW_SELF_SIGNED_JWT__SIGNING_KEY",
+        read.optional(Text, { names: ["AIGW_SELF_SIGNED_JWT__SIGNING_KEY"] }),
+        "signing",
+      ),
+      validationKey: rsaKeySecret(
+        "AIGW_SELF_SIGNED_JWT__VALIDATION_KEY",
+        read.optional(Text, { names: ["AIGW_SELF_SIGNED_JWT__VALIDATION_KEY"] }),
+        "validation",
+      ),
     },
     logging: {
       level: read.value(LogLevel, { names: ["AIGW_LOGGING__LEVEL"], fallback: "INFO" }) as LogLevelName,
@@ -325,6 +352,14 @@ const parseAppConfigUnsafe = (env: Readonly<Record<string, string | undefined>>)
 }
 
 const optionalSecret = (value: string | undefined) => value === undefined ? undefined : Redacted.make(value)
+
+/** A PEM key, checked now so a bad one stops the start; the error never quotes the key. */
+const rsaKeySecret = (variable: string, value: string | undefined, role: "signing" | "validation") => {
+  if (value === undefined) return undefined
+  const problem = keyProblem(value, role)
+  if (problem !== undefined) throw new ConfigError({ variable, message: problem })
+  return Redacted.make(value)
+}
 
 /** Parses a whole configuration; the failure names the first bad variable. */
 export const parseAppConfig = (

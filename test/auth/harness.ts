@@ -15,6 +15,7 @@ import { Identity } from "../../src/auth/Identity.ts"
 import { Jwks, type JwksOptions } from "../../src/auth/Jwks.ts"
 import * as AuthMiddleware from "../../src/auth/middleware.ts"
 import { RequiredScopes } from "../../src/auth/scopes.ts"
+import { TokenAuthority, type TokenAuthorityKeys } from "../../src/auth/TokenAuthority.ts"
 import { requestPipeline } from "../../src/http/middleware/pipeline.ts"
 import { Readiness } from "../../src/monitoring/Readiness.ts"
 import { LogSink, makeLineLogger } from "../../src/observability/Logger.ts"
@@ -44,12 +45,20 @@ export const jwksStack = (options: JwksOptions, logs: ReturnType<typeof captureL
     Layer.provide(logs),
   )
 
-/** Authenticator over Jwks, with the Jwks and Readiness services exposed to the test. */
+/**
+ * Authenticator over Jwks, with the Jwks and Readiness services exposed to the test. The
+ * TokenAuthority holds `selfSignedKeys` (none by default: direct access off).
+ */
 export const authenticatorStack = (
   options: JwksOptions,
   logs: ReturnType<typeof captureLogs>["layer"],
   authenticatorOptions: AuthenticatorOptions = {},
-) => Authenticator.layerWith(authenticatorOptions).pipe(Layer.provideMerge(jwksStack(options, logs)))
+  selfSignedKeys: TokenAuthorityKeys = { signingKey: undefined, validationKey: undefined },
+) =>
+  Authenticator.layerWith(authenticatorOptions).pipe(
+    Layer.provideMerge(jwksStack(options, logs)),
+    Layer.provideMerge(TokenAuthority.layerWith(selfSignedKeys)),
+  )
 
 // --- the contract app ---------------------------------------------------------------------------
 
@@ -168,7 +177,7 @@ export const startAuthTestApp = (options: AuthTestAppOptions): AuthTestApp => {
       Effect.service(AppConfig),
       (config) => Layer.mergeAll(routes, requestPipeline(config, servedPaths)),
     ),
-  ).pipe(Layer.provide(Readiness.layer))
+  ).pipe(Layer.provide(Readiness.layer), Layer.provide(TokenAuthority.layer))
   const { handler, dispose } = HttpRouter.toWebHandler(
     app.pipe(
       Layer.provideMerge(makeRuntimeLayer({

@@ -8,6 +8,9 @@ const identity = (scopes: ReadonlyArray<string>): IdentityShape => ({
   gitlabRealm: "saas",
   scopes: new Set(scopes),
   expiresAt: 0,
+  gitlabInstanceId: undefined,
+  duoSeatCount: undefined,
+  isSelfIssued: false,
   isDebug: false,
 })
 

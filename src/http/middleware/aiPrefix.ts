@@ -1,15 +1,17 @@
 /**
  * Serves every route also under `/ai` (GitLab.com reaches the gateway as
- * `https://cloud.gitlab.com/ai/v2/...`, SPEC §1) by routing `/ai/x` as `/x`.
+ * `https://cloud.gitlab.com/ai/v2/...`, SPEC §1) by routing `/ai/x` as `/x`, and the direct-access
+ * token route also under `/auth` (`/auth/v1/code/user_access_token`, SPEC §12.1), that route only.
  */
 import { Effect } from "effect"
 import { HttpServerRequest, type HttpServerResponse } from "effect/http"
 
 const aiPrefix = /^\/ai(?=\/|$|\?)/
+const authPrefix = /^\/auth(?=\/v1\/code\/user_access_token(?:$|\?))/
 
-/** `/ai/v2/x?y` → `/v2/x?y`; other URLs unchanged. */
+/** `/ai/v2/x?y` → `/v2/x?y`, `/auth/v1/code/user_access_token` → `/v1/code/user_access_token`; other URLs unchanged. */
 export const stripAiPrefix = (url: string): string => {
-  const match = aiPrefix.exec(url)
+  const match = aiPrefix.exec(url) ?? authPrefix.exec(url)
   if (match === null) return url
   const rest = url.slice(match[0].length)
   return rest.startsWith("/") ? rest : `/${rest}`
