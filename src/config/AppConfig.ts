@@ -29,6 +29,7 @@ import {
   SchemaTransformation,
 } from "effect"
 import { IpInterface, IpNetwork } from "effect/net"
+import { describeIssue } from "../schema/describeIssue.ts"
 import { LaxBoolean, LaxInt } from "../schema/Lax.ts"
 
 export type LogLevelName = "debug" | "info" | "warning" | "error"
@@ -173,17 +174,6 @@ interface Lookup {
 }
 
 type Read<A> = Result.Result<A, ConfigError>
-
-const standardFormatter = SchemaIssue.makeFormatterStandardSchemaV1()
-
-const describeIssue = (issue: SchemaIssue.Issue): string =>
-  standardFormatter(issue).issues
-    .map((entry) =>
-      entry.path !== undefined && entry.path.length > 0
-        ? `${entry.message} at ${entry.path.join(".")}`
-        : entry.message
-    )
-    .join("; ")
 
 /** Decodes one variable's value; a failure quotes the start of a text value. */
 const decode = <S extends Schema.Decoder<unknown>>(

@@ -22,6 +22,7 @@ import {
 } from "effect"
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml"
 import { AppConfig } from "../config/AppConfig.ts"
+import { describeIssue } from "../schema/describeIssue.ts"
 import { builtinDefaults, builtinModels } from "./builtinModels.ts"
 import { UnknownModel } from "./errors.ts"
 
@@ -182,16 +183,6 @@ const CatalogFile = Schema.Struct({
     "openai-compatible": Schema.optionalKey(DefaultsEntry),
   })),
 })
-
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
-const describeIssue = (issue: SchemaIssue.Issue): string =>
-  formatter(issue).issues
-    .map((entry) =>
-      entry.path !== undefined && entry.path.length > 0
-        ? `${entry.message} at ${entry.path.join(".")}`
-        : entry.message
-    )
-    .join("; ")
 
 // --- building -------------------------------------------------------------------------------
 
