@@ -1,7 +1,11 @@
 /**
  * The OpenAI-style wire format, shared by every provider that speaks it (the OpenAI-compatible
- * servers, and Codestral on Vertex `:rawPredict` / `:streamRawPredict`): the answer schemas, the
- * text of an answer, and an SSE answer as text chunks.
+ * servers, and Codestral on Vertex `:rawPredict` / `:streamRawPredict`): the completions body,
+ * the answer schemas, the text of an answer, and an SSE answer as text chunks.
+ *
+ * Optional parameters are sent only when set; explicit zeros and an empty stop list are sent.
+ * `top_k` is an extension vLLM, Ollama and Fireworks accept; Mistral's FIM body (Codestral) has
+ * no such field.
  *
  * Text is `choices[0].text` for completions, `choices[0].message.content` for chat and
  * `choices[0].delta.content` in chat streams; `null` content (a refusal or tool call) is no text.
@@ -9,9 +13,39 @@
  */
 import { Effect, Schema, Stream } from "effect"
 import type { Sse } from "effect/encoding"
+import type { ModelEntry } from "./catalog.ts"
 import { type ModelError, UpstreamConnection } from "./errors.ts"
+import type { ResolvedParameters } from "./parameters.ts"
+import { messagesToText, type Prompt } from "./prompt.ts"
 import { requireEnd } from "./streaming.ts"
 import { decodeAnswer, parseEventJson, type Target } from "./upstreamHttp.ts"
+
+// --- requests ---------------------------------------------------------------------------------
+
+export const sampling = (parameters: ResolvedParameters, options: { readonly topK: boolean }) => ({
+  max_tokens: parameters.maxTokens,
+  temperature: parameters.temperature,
+  ...(parameters.topP === undefined ? {} : { top_p: parameters.topP }),
+  ...(!options.topK || parameters.topK === undefined ? {} : { top_k: parameters.topK }),
+  ...(parameters.stopSequences === undefined ? {} : { stop: [...parameters.stopSequences] }),
+})
+
+/** A `/v1/completions` body: `prompt` + `suffix` for fill in the middle. */
+export const completionsBody = (
+  entry: ModelEntry,
+  prompt: Prompt,
+  parameters: ResolvedParameters,
+  stream: boolean,
+  options: { readonly topK: boolean } = { topK: true },
+) => ({
+  model: entry.upstream,
+  prompt: messagesToText(prompt),
+  ...(prompt._tag === "Text" && prompt.suffix !== undefined ? { suffix: prompt.suffix } : {}),
+  ...sampling(parameters, options),
+  stream,
+})
+
+// --- answers ----------------------------------------------------------------------------------
 
 const OptionalText = Schema.optional(Schema.NullOr(Schema.String))
 const Content = Schema.optional(Schema.NullOr(Schema.Struct({ content: OptionalText })))

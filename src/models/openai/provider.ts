@@ -4,12 +4,12 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { HttpClient } from "effect/http"
-import { choiceText, OpenAiAnswer, openAiStyleStream } from "../openaiWire.ts"
+import { choiceText, completionsBody, OpenAiAnswer, openAiStyleStream } from "../openaiWire.ts"
 import type { Provider, ProviderCall } from "../Provider.ts"
 import { resolveParameters } from "../parameters.ts"
 import { postJson, postSse } from "../upstreamHttp.ts"
 import { endpointUrl, requestHeaders } from "./client.ts"
-import { chatBody, completionsBody, openAiDefaults } from "./request.ts"
+import { chatBody, openAiDefaults } from "./request.ts"
 
 export const makeOpenAiProvider = (client: HttpClient.HttpClient): Provider => {
   const prepare = (call: ProviderCall, stream: boolean) => {
