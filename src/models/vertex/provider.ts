@@ -80,8 +80,8 @@ export const makeVertexProvider = (
           predictBody(call.entry, call.prompt, parameters),
           PredictAnswer,
         ).pipe(
-          Effect.flatMap((json) => {
-            const text = predictText(target, json)
+          Effect.flatMap((answer) => {
+            const text = predictText(target, answer)
             return typeof text === "string" ? Effect.succeed(text) : Effect.fail(text)
           }),
         ),
