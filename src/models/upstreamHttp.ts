@@ -78,7 +78,8 @@ const execute = (
 
 /**
  * Decodes an upstream answer (JSON, or what an SDK parsed) with its schema. An answer of another
- * shape is malformed like one that is not JSON at all: `UpstreamConnection`, never a defect.
+ * shape is malformed like one that is not JSON at all: `UpstreamConnection`, never a defect. The
+ * detail names the fields that do not fit and what was expected there.
  */
 export const decodeAnswer = <S extends Schema.Decoder<unknown>>(schema: S, target: Target) => {
   const decode = Schema.decodeUnknownEffect(schema)
@@ -86,7 +87,10 @@ export const decodeAnswer = <S extends Schema.Decoder<unknown>>(schema: S, targe
     Effect.mapError(
       decode(answer),
       (error) =>
-        new UpstreamConnection({ ...target, detail: `invalid answer: ${describeIssue(error.issue)}` }),
+        new UpstreamConnection({
+          ...target,
+          detail: `invalid answer: ${describeIssue(error.issue)}`.slice(0, 500),
+        }),
     )
 }
 
