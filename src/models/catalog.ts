@@ -217,17 +217,26 @@ const mergeEntry = (
 }
 
 /** The first default that is not a model of its provider and use case, described. */
-const badDefault = (models: ReadonlyMap<string, ModelEntry>, defaults: CatalogDefaults) =>
-  providerNames.flatMap((provider) =>
-    (Object.entries(defaults[provider]) as Array<[UseCase, string]>).flatMap(([useCase, name]) => {
-      const entry = models.get(name)
-      return entry !== undefined && entry.provider === provider && entry.useCases.includes(useCase) ? [] : [
-        `default ${useCase} model of ${provider} is ${
-          JSON.stringify(name)
-        }, which is not a ${provider} ${useCase} model`,
-      ]
-    })
-  )[0]
+const badDefault = (
+  models: ReadonlyMap<string, ModelEntry>,
+  defaults: CatalogDefaults,
+): string | undefined => {
+  const isModelFor = (provider: ProviderName, useCase: UseCase, name: string) => {
+    const entry = models.get(name)
+    return entry !== undefined && entry.provider === provider && entry.useCases.includes(useCase)
+  }
+  const bad =
+    providerNames.flatMap((provider) =>
+      (Object.entries(defaults[provider]) as Array<[UseCase, string]>)
+        .filter(([useCase, name]) => !isModelFor(provider, useCase, name))
+        .map(([useCase, name]) => ({ provider, useCase, name }))
+    )[0]
+  return bad === undefined
+    ? undefined
+    : `default ${bad.useCase} model of ${bad.provider} is ${
+      JSON.stringify(bad.name)
+    }, which is not a ${bad.provider} ${bad.useCase} model`
+}
 
 /**
  * The built-in catalog with a parsed catalog file (any JSON/YAML value) applied over it.
