@@ -5,6 +5,17 @@
  * Names are matched case-insensitively, as the original's pydantic settings did; nested settings
  * use `__`. A bad value fails with a `ConfigError` naming the variable, which the entrypoints
  * print as one line before exiting with code 1.
+ *
+ * Every variable is one entry of the table in `readConfig`, decoded by a Schema into a `Result`;
+ * the first failing entry in table order is the one reported. To add a variable:
+ * 1. add its field to `AppConfigShape`;
+ * 2. add one entry at the same place in `readConfig`:
+ *    `read.value(Schema, { names: [NAME], fallback: TEXT })` when it has a default,
+ *    `read.optional(Schema, { names: [NAME] })` when unset (or empty) means absent,
+ *    `read.json(Schema, { names: [NAME], fallback: JSON })` for a JSON value,
+ *    with `Result.map` around it to convert (see `optionalSecret`); `names` lists aliases after
+ *    the main name, which errors report;
+ * 3. document it in example.env (a test checks every name read here is listed there).
  */
 import {
   Context,
@@ -19,6 +30,7 @@ import {
 } from "effect"
 import { IpInterface, IpNetwork } from "effect/net"
 import { keyProblem } from "../auth/signingKeys.ts"
+import { describeIssue } from "../schema/describeIssue.ts"
 import { LaxBoolean, LaxInt } from "../schema/Lax.ts"
 
 export type LogLevelName = "debug" | "info" | "warning" | "error"
@@ -106,7 +118,7 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("aig
 
   /** A configuration built from explicit values over the defaults, for tests. */
   static readonly layerTest = (env: Readonly<Record<string, string>> = {}) =>
-    Layer.succeed(AppConfig, AppConfig.of(parseAppConfigUnsafe(env)))
+    Layer.succeed(AppConfig, AppConfig.of(Result.getOrThrowWith(parseAppConfig(env), (error) => error)))
 }
 
 // --- value schemas: each decodes the variable's text --------------------------------------------
@@ -140,13 +152,21 @@ const LogLevel = Schema.String.pipe(
   ),
 )
 
-const parseJsonText = (variable: string, text: string): Result.Result<unknown, ConfigError> => {
-  try {
-    return Result.succeed(JSON.parse(text))
-  } catch (error) {
-    return Result.fail(new ConfigError({ variable, message: `invalid JSON (${(error as Error).message})` }))
-  }
-}
+/** JSON text as its value; the parser's own message says what is wrong with the text. */
+const JsonText = Schema.String.pipe(
+  Schema.decodeTo(
+    Schema.Unknown,
+    SchemaTransformation.transformEffect({
+      decode: (text) =>
+        Effect.try({
+          try: (): unknown => JSON.parse(text),
+          catch: (error) =>
+            new SchemaIssue.InvalidValue({ message: `invalid JSON (${(error as Error).message})` }),
+        }),
+      encode: (value) => Effect.succeed(JSON.stringify(value)),
+    }),
+  ),
+)
 
 const ConcurrencyLimits = Schema.Record(Schema.String, Schema.Record(Schema.String, PositiveInt))
 const PostProcessingOps = Schema.Array(Schema.String)
@@ -156,13 +176,26 @@ const VariantWeights = Schema.Tuple([Schema.Int, Schema.Int]).check(
   }),
 )
 
-// --- the variable table -------------------------------------------------------------------------
+// --- reading variables --------------------------------------------------------------------------
 
 interface Lookup {
   /** The first name present wins; the first name is the one reported in errors. */
   readonly names: ReadonlyArray<string>
   readonly fallback?: string
 }
+
+type Read<A> = Result.Result<A, ConfigError>
+
+/** Decodes one variable's value; a failure quotes the start of a text value. */
+const decode = <S extends Schema.Decoder<unknown>>(
+  schema: S,
+  value: unknown,
+  name: string,
+): Read<S["Type"]> =>
+  Result.mapError(Schema.decodeUnknownResult(schema)(value), (error) => {
+    const got = typeof value === "string" ? ` (got ${JSON.stringify(value.slice(0, 80))})` : ""
+    return new ConfigError({ variable: name, message: `${describeIssue(error.issue)}${got}` })
+  })
 
 /** Reads variables case-insensitively, trimming nothing: an empty string is a value. */
 const makeReader = (env: Readonly<Record<string, string | undefined>>) => {
@@ -177,72 +210,60 @@ const makeReader = (env: Readonly<Record<string, string | undefined>>) => {
     }
     return { name: lookup.names[0]!, value: lookup.fallback }
   }
-  const decode = <S extends Schema.Decoder<unknown>>(schema: S, value: unknown, name: string): S["Type"] => {
-    const result = Schema.decodeUnknownResult(schema)(value)
-    if (Result.isFailure(result)) {
-      const got = typeof value === "string" ? ` (got ${JSON.stringify(value.slice(0, 80))})` : ""
-      throw new ConfigError({ variable: name, message: `${describeIssue(result.failure.issue)}${got}` })
-    }
-    return result.success
-  }
   return {
     /** A required-with-default value. */
     value<S extends Schema.Decoder<unknown>>(
       schema: S,
       lookup: Lookup & { readonly fallback: string },
-    ): S["Type"] {
+    ): Read<S["Type"]> {
       const { name, value } = raw(lookup)
       return decode(schema, value, name)
     },
     /** An optional value: unset or empty means absent. */
-    optional<S extends Schema.Decoder<unknown>>(schema: S, lookup: Lookup): S["Type"] | undefined {
+    optional<S extends Schema.Decoder<unknown>>(schema: S, lookup: Lookup): Read<S["Type"] | undefined> {
       const { name, value } = raw(lookup)
-      if (value === undefined || value.trim() === "") return undefined
+      if (value === undefined || value.trim() === "") return Result.succeed(undefined)
       return decode(schema, value, name)
     },
     /** A JSON value validated by `schema`. */
     json<S extends Schema.Decoder<unknown>>(
       schema: S,
       lookup: Lookup & { readonly fallback: string },
-    ): S["Type"] {
+    ): Read<S["Type"]> {
       const { name, value } = raw(lookup)
-      const parsed = parseJsonText(name, value ?? lookup.fallback)
-      if (Result.isFailure(parsed)) throw parsed.failure
-      return decode(schema, parsed.success, name)
+      const parsed = Result.mapError(
+        Schema.decodeUnknownResult(JsonText)(value ?? lookup.fallback),
+        (error) => new ConfigError({ variable: name, message: describeIssue(error.issue) }),
+      )
+      return Result.flatMap(parsed, (json) => decode(schema, json, name))
     },
-    networks(lookup: Lookup & { readonly fallback: string }): ReadonlyArray<IpNetwork.IpNetwork> {
+    networks(lookup: Lookup & { readonly fallback: string }): Read<ReadonlyArray<IpNetwork.IpNetwork>> {
       const { name, value } = raw(lookup)
       const entries = (value ?? "").split(",").map((entry) => entry.trim()).filter((entry) => entry !== "")
-      return entries.map((entry) => {
+      return Result.all(entries.map((entry) => {
         // Lenient like the original's `ip_network(strict=False)`: `127.0.0.1/8` means 127.0.0.0/8.
         const cidr = entry.includes("/") ? entry : `${entry}/${entry.includes(":") ? 128 : 32}`
-        const network = Result.flatMap(
+        return Result.flatMap(
           IpInterface.fromString(cidr, { prefix: "required" }),
           (value) => IpNetwork.fromAddress(value.address, value.prefixLength),
+        ).pipe(
+          Result.mapError(() =>
+            new ConfigError({ variable: name, message: `expected a list of CIDRs, got "${entry}"` })
+          ),
         )
-        if (Result.isFailure(network)) {
-          throw new ConfigError({ variable: name, message: `expected a list of CIDRs, got "${entry}"` })
-        }
-        return network.success
-      })
+      }))
     },
   }
 }
 
-const standardFormatter = SchemaIssue.makeFormatterStandardSchemaV1()
+type Reader = ReturnType<typeof makeReader>
 
-const describeIssue = (issue: SchemaIssue.Issue): string =>
-  standardFormatter(issue).issues
-    .map((entry) =>
-      entry.path !== undefined && entry.path.length > 0
-        ? `${entry.message} at ${entry.path.join(".")}`
-        : entry.message
-    )
-    .join("; ")
+const optionalSecret = (value: string | undefined) => value === undefined ? undefined : Redacted.make(value)
 
-const parseAppConfigUnsafe = (env: Readonly<Record<string, string | undefined>>): AppConfigShape => {
-  const read = makeReader(env)
-  return {
+// --- the variable table -------------------------------------------------------------------------
+
+const readConfig = (read: Reader): Read<AppConfigShape> =>
+  Result.all({
     gitlabUrl: read.value(Text, { names: ["AIGW_GITLAB_URL"], fallback: "https://gitlab.com" }),
     gitlabApiUrl: read.value(Text, {
       names: ["AIGW_GITLAB_API_URL"],
@@ -256,14 +277,14 @@ const parseAppConfigUnsafe = (env: Readonly<Record<string, string | undefined>>)
       names: ["AIGW_MOCK_MODEL_RESPONSES", "AIGW_USE_FAKE_MODELS"],
       fallback: "false",
     }),
-    auth: {
+    auth: Result.all({
       bypassExternal: read.value(LaxBoolean, { names: ["AIGW_AUTH__BYPASS_EXTERNAL"], fallback: "false" }),
       bypassExternalWithHeader: read.value(LaxBoolean, {
         names: ["AIGW_AUTH__BYPASS_EXTERNAL_WITH_HEADER"],
         fallback: "false",
       }),
-    },
-    selfSignedJwt: {
+    }),
+    selfSignedJwt: Result.all({
       signingKey: rsaKeySecret(
         "AIGW_SELF_SIGNED_JWT__SIGNING_KEY",
         read.optional(Text, { names: ["AIGW_SELF_SIGNED_JWT__SIGNING_KEY"] }),
@@ -274,13 +295,13 @@ const parseAppConfigUnsafe = (env: Readonly<Record<string, string | undefined>>)
         read.optional(Text, { names: ["AIGW_SELF_SIGNED_JWT__VALIDATION_KEY"] }),
         "validation",
       ),
-    },
-    logging: {
-      level: read.value(LogLevel, { names: ["AIGW_LOGGING__LEVEL"], fallback: "INFO" }) as LogLevelName,
+    }),
+    logging: Result.all({
+      level: read.value(LogLevel, { names: ["AIGW_LOGGING__LEVEL"], fallback: "INFO" }),
       formatJson: read.value(LaxBoolean, { names: ["AIGW_LOGGING__FORMAT_JSON"], fallback: "true" }),
       toFile: read.optional(NonEmptyText, { names: ["AIGW_LOGGING__TO_FILE"] }),
-    },
-    fastapi: {
+    }),
+    fastapi: Result.all({
       apiHost: read.value(NonEmptyText, { names: ["AIGW_FASTAPI__API_HOST"], fallback: "0.0.0.0" }),
       apiPort: read.value(Port, { names: ["AIGW_FASTAPI__API_PORT"], fallback: "5052" }),
       metricsHost: read.value(NonEmptyText, { names: ["AIGW_FASTAPI__METRICS_HOST"], fallback: "0.0.0.0" }),
@@ -289,26 +310,26 @@ const parseAppConfigUnsafe = (env: Readonly<Record<string, string | undefined>>)
       openapiUrl: read.optional(UrlPath, { names: ["AIGW_FASTAPI__OPENAPI_URL"] }),
       redocUrl: read.optional(UrlPath, { names: ["AIGW_FASTAPI__REDOC_URL"] }),
       reload: read.value(LaxBoolean, { names: ["AIGW_FASTAPI__RELOAD"], fallback: "false" }),
-    },
-    featureFlags: {
+    }),
+    featureFlags: Result.all({
       excludedPostProcessing: read.json(PostProcessingOps, {
         names: ["AIGW_F__CODE_SUGGESTIONS__EXCL_POST_PROC", "AIGW_F__EXCL_POST_PROC"],
         fallback: "[]",
       }),
-    },
-    experiments: {
+    }),
+    experiments: Result.all({
       truncateSuffixWeights: read.json(VariantWeights, {
         names: ["AIGW_EXPERIMENTS__TRUNCATE_SUFFIX_WEIGHTS"],
         fallback: "[100, 0]",
       }),
-    },
-    snowplow: {
+    }),
+    snowplow: Result.all({
       enabled: read.value(LaxBoolean, { names: ["AIGW_SNOWPLOW__ENABLED"], fallback: "false" }),
       endpoint: read.optional(NonEmptyText, { names: ["AIGW_SNOWPLOW__ENDPOINT"] }),
       batchSize: read.value(PositiveInt, { names: ["AIGW_SNOWPLOW__BATCH_SIZE"], fallback: "10" }),
       threadCount: read.value(PositiveInt, { names: ["AIGW_SNOWPLOW__THREAD_COUNT"], fallback: "1" }),
-    },
-    instrumentator: {
+    }),
+    instrumentator: Result.all({
       threadMonitoringEnabled: read.value(LaxBoolean, {
         names: ["AIGW_INSTRUMENTATOR__THREAD_MONITORING_ENABLED"],
         fallback: "false",
@@ -317,12 +338,12 @@ const parseAppConfigUnsafe = (env: Readonly<Record<string, string | undefined>>)
         names: ["AIGW_INSTRUMENTATOR__THREAD_MONITORING_INTERVAL"],
         fallback: "60",
       }),
-    },
-    anthropic: {
-      apiKey: optionalSecret(read.optional(Text, { names: ["ANTHROPIC_API_KEY"] })),
+    }),
+    anthropic: Result.all({
+      apiKey: Result.map(read.optional(Text, { names: ["ANTHROPIC_API_KEY"] }), optionalSecret),
       baseUrl: read.optional(NonEmptyText, { names: ["AIGW_ANTHROPIC__BASE_URL"] }),
-    },
-    vertexTextModel: {
+    }),
+    vertexTextModel: Result.all({
       project: read.optional(NonEmptyText, { names: ["AIGW_VERTEX_TEXT_MODEL__PROJECT"] }),
       location: read.value(NonEmptyText, {
         names: ["AIGW_VERTEX_TEXT_MODEL__LOCATION"],
@@ -332,43 +353,42 @@ const parseAppConfigUnsafe = (env: Readonly<Record<string, string | undefined>>)
         names: ["AIGW_VERTEX_TEXT_MODEL__ENDPOINT"],
         fallback: "us-central1-aiplatform.googleapis.com",
       }),
-      accessToken: optionalSecret(read.optional(Text, { names: ["AIGW_VERTEX_TEXT_MODEL__ACCESS_TOKEN"] })),
-    },
+      accessToken: Result.map(
+        read.optional(Text, { names: ["AIGW_VERTEX_TEXT_MODEL__ACCESS_TOKEN"] }),
+        optionalSecret,
+      ),
+    }),
     modelEngineConcurrencyLimits: read.json(ConcurrencyLimits, {
       names: ["AIGW_MODEL_ENGINE_CONCURRENCY_LIMITS"],
       fallback: "{}",
     }),
-    models: {
+    models: Result.all({
       catalogFile: read.optional(NonEmptyText, { names: ["AIGW_MODELS__CATALOG_FILE"] }),
-    },
-    http: {
+    }),
+    http: Result.all({
       maxBodyBytes: read.value(PositiveInt, { names: ["AIGW_HTTP__MAX_BODY_BYTES"], fallback: "8388608" }),
       trustedProxies: read.networks({
         names: ["AIGW_HTTP__TRUSTED_PROXIES"],
         fallback: "127.0.0.1/8,::1/128",
       }),
-    },
-  }
-}
-
-const optionalSecret = (value: string | undefined) => value === undefined ? undefined : Redacted.make(value)
+    }),
+  })
 
 /** A PEM key, checked now so a bad one stops the start; the error never quotes the key. */
-const rsaKeySecret = (variable: string, value: string | undefined, role: "signing" | "validation") => {
-  if (value === undefined) return undefined
-  const problem = keyProblem(value, role)
-  if (problem !== undefined) throw new ConfigError({ variable, message: problem })
-  return Redacted.make(value)
-}
+const rsaKeySecret = (
+  variable: string,
+  value: Result.Result<string | undefined, ConfigError>,
+  role: "signing" | "validation",
+): Result.Result<Redacted.Redacted<string> | undefined, ConfigError> =>
+  Result.flatMap(value, (text) => {
+    if (text === undefined) return Result.succeed(undefined)
+    const problem = keyProblem(text, role)
+    return problem === undefined
+      ? Result.succeed(Redacted.make(text))
+      : Result.fail(new ConfigError({ variable, message: problem }))
+  })
 
-/** Parses a whole configuration; the failure names the first bad variable. */
+/** Parses a whole configuration; the failure names the first bad variable in table order. */
 export const parseAppConfig = (
   env: Readonly<Record<string, string | undefined>>,
-): Result.Result<AppConfigShape, ConfigError> => {
-  try {
-    return Result.succeed(parseAppConfigUnsafe(env))
-  } catch (error) {
-    if (error instanceof ConfigError) return Result.fail(error)
-    throw error
-  }
-}
+): Result.Result<AppConfigShape, ConfigError> => readConfig(makeReader(env))

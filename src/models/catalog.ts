@@ -8,9 +8,21 @@
  * entry, so an alias such as `claude-2.1` can point at a current upstream model. The file is read
  * and validated once at start; a bad file stops the process with a `CatalogError` naming it.
  */
-import { Context, Data, Effect, FileSystem, Layer, Redacted, Result, Schema, SchemaIssue } from "effect"
-import { parse as parseYaml } from "yaml"
+import {
+  Context,
+  Data,
+  Effect,
+  FileSystem,
+  Layer,
+  Redacted,
+  Result,
+  Schema,
+  SchemaIssue,
+  SchemaTransformation,
+} from "effect"
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml"
 import { AppConfig } from "../config/AppConfig.ts"
+import { describeIssue } from "../schema/describeIssue.ts"
 import { builtinDefaults, builtinModels } from "./builtinModels.ts"
 import { UnknownModel } from "./errors.ts"
 
@@ -133,7 +145,10 @@ const FileEntry = Schema.Struct({
   publisher: Schema.optionalKey(entryFields.publisher),
 })
 
-/** A merged entry must have the fields every call needs. */
+/**
+ * A merged entry must have the fields every call needs, and an api and base URL its provider
+ * can call.
+ */
 const CompleteEntry = Schema.Struct({
   provider: entryFields.provider,
   upstream: entryFields.upstream,
@@ -146,7 +161,13 @@ const CompleteEntry = Schema.Struct({
   baseUrl: Schema.optionalKey(entryFields.baseUrl),
   apiKey: Schema.optionalKey(entryFields.apiKey),
   publisher: Schema.optionalKey(entryFields.publisher),
-})
+}).check(Schema.makeFilter((entry) => {
+  if (!apisOf[entry.provider].includes(entry.api)) {
+    return `api ${entry.api} is not one of ${entry.provider}'s (${apisOf[entry.provider].join(", ")})`
+  }
+  return entry.provider !== "openai-compatible" || entry.baseUrl !== undefined ||
+    "an openai-compatible model needs a baseUrl"
+}))
 
 const DefaultsEntry = Schema.Struct({
   completion: Schema.optionalKey(Schema.NonEmptyString),
@@ -163,16 +184,6 @@ const CatalogFile = Schema.Struct({
   })),
 })
 
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
-const describeIssue = (issue: SchemaIssue.Issue): string =>
-  formatter(issue).issues
-    .map((entry) =>
-      entry.path !== undefined && entry.path.length > 0
-        ? `${entry.message} at ${entry.path.join(".")}`
-        : entry.message
-    )
-    .join("; ")
-
 // --- building -------------------------------------------------------------------------------
 
 /** The built-in catalog. */
@@ -181,9 +192,12 @@ export const builtinCatalog: Catalog = {
   defaults: builtinDefaults,
 }
 
-type Fail = (message: string) => never
-
-const mergeEntry = (name: string, base: ModelEntry | undefined, patch: typeof FileEntry.Type, fail: Fail) => {
+/** A file entry merged over the built-in entry of the same name; the failure says why not. */
+const mergeEntry = (
+  name: string,
+  base: ModelEntry | undefined,
+  patch: typeof FileEntry.Type,
+): Result.Result<ModelEntry, string> => {
   const { apiKey: baseKey, ...baseFields } = base ?? {}
   const merged = {
     ...baseFields,
@@ -191,29 +205,37 @@ const mergeEntry = (name: string, base: ModelEntry | undefined, patch: typeof Fi
     ...patch,
     parameters: { ...base?.parameters, ...patch.parameters },
   }
-  const decoded = Schema.decodeUnknownResult(CompleteEntry)(merged)
-  if (Result.isFailure(decoded)) {
-    fail(`model ${JSON.stringify(name)}: ${describeIssue(decoded.failure.issue)}`)
+  return Schema.decodeUnknownResult(CompleteEntry)(merged).pipe(
+    Result.mapError((error) => `model ${JSON.stringify(name)}: ${describeIssue(error.issue)}`),
+    Result.map(({ apiKey, parameters, ...rest }): ModelEntry => ({
+      ...rest,
+      name,
+      parameters: parameters ?? {},
+      ...(apiKey === undefined ? {} : { apiKey: Redacted.make(apiKey) }),
+    })),
+  )
+}
+
+/** The first default that is not a model of its provider and use case, described. */
+const badDefault = (
+  models: ReadonlyMap<string, ModelEntry>,
+  defaults: CatalogDefaults,
+): string | undefined => {
+  const isModelFor = (provider: ProviderName, useCase: UseCase, name: string) => {
+    const entry = models.get(name)
+    return entry !== undefined && entry.provider === provider && entry.useCases.includes(useCase)
   }
-  const entry = (decoded as Result.Success<typeof CompleteEntry.Type, never>).success
-  if (!apisOf[entry.provider].includes(entry.api)) {
-    fail(
-      `model ${JSON.stringify(name)}: api ${entry.api} is not one of ${entry.provider}'s (${
-        apisOf[entry.provider].join(", ")
-      })`,
-    )
-  }
-  if (entry.provider === "openai-compatible" && entry.baseUrl === undefined) {
-    fail(`model ${JSON.stringify(name)}: an openai-compatible model needs a baseUrl`)
-  }
-  const { apiKey, parameters, ...rest } = entry
-  const result: ModelEntry = {
-    ...rest,
-    name,
-    parameters: parameters ?? {},
-    ...(apiKey === undefined ? {} : { apiKey: Redacted.make(apiKey) }),
-  }
-  return result
+  const bad =
+    providerNames.flatMap((provider) =>
+      (Object.entries(defaults[provider]) as Array<[UseCase, string]>)
+        .filter(([useCase, name]) => !isModelFor(provider, useCase, name))
+        .map(([useCase, name]) => ({ provider, useCase, name }))
+    )[0]
+  return bad === undefined
+    ? undefined
+    : `default ${bad.useCase} model of ${bad.provider} is ${
+      JSON.stringify(bad.name)
+    }, which is not a ${bad.provider} ${bad.useCase} model`
 }
 
 /**
@@ -221,50 +243,47 @@ const mergeEntry = (name: string, base: ModelEntry | undefined, patch: typeof Fi
  * Fails with a message naming the first bad model or default.
  */
 export const makeCatalog = (file: unknown, fileName = "catalog"): Result.Result<Catalog, CatalogError> => {
-  const fail: Fail = (message) => {
-    throw new CatalogError({ file: fileName, message })
-  }
-  try {
-    const decoded = Schema.decodeUnknownResult(CatalogFile)(file ?? {})
-    if (Result.isFailure(decoded)) fail(describeIssue(decoded.failure.issue))
-    const parsed = (decoded as Result.Success<typeof CatalogFile.Type, never>).success
+  const invalid = (message: string) => new CatalogError({ file: fileName, message })
+  return Result.gen(function* () {
+    const parsed = yield* Result.mapError(
+      Schema.decodeUnknownResult(CatalogFile)(file ?? {}),
+      (error) => invalid(describeIssue(error.issue)),
+    )
     const models = new Map(builtinCatalog.models)
     for (const [name, patch] of Object.entries(parsed.models ?? {})) {
-      models.set(name, mergeEntry(name, models.get(name), patch, fail))
+      models.set(name, yield* Result.mapError(mergeEntry(name, models.get(name), patch), invalid))
     }
     const defaults = Object.fromEntries(providerNames.map((provider) => [provider, {
       ...builtinCatalog.defaults[provider],
       ...parsed.defaults?.[provider],
     }])) as unknown as CatalogDefaults
-    for (const provider of providerNames) {
-      for (const [useCase, name] of Object.entries(defaults[provider]) as Array<[UseCase, string]>) {
-        const entry = models.get(name)
-        if (entry === undefined || entry.provider !== provider || !entry.useCases.includes(useCase)) {
-          fail(
-            `default ${useCase} model of ${provider} is ${
-              JSON.stringify(name)
-            }, which is not a ${provider} ${useCase} model`,
-          )
-        }
-      }
-    }
-    return Result.succeed({ models, defaults })
-  } catch (error) {
-    if (error instanceof CatalogError) return Result.fail(error)
-    throw error
-  }
+    const problem = badDefault(models, defaults)
+    if (problem !== undefined) return yield* Result.fail(invalid(problem))
+    return { models, defaults }
+  })
 }
 
+/** A file's text as its YAML (or JSON) value; the parser's message says what is wrong. */
+const YamlText = Schema.String.pipe(
+  Schema.decodeTo(
+    Schema.Unknown,
+    SchemaTransformation.transformEffect({
+      decode: (text) =>
+        Effect.try({
+          try: (): unknown => parseYaml(text),
+          catch: (error) => new SchemaIssue.InvalidValue({ message: (error as Error).message }),
+        }),
+      encode: (value) => Effect.succeed(stringifyYaml(value)),
+    }),
+  ),
+)
+
 /** Parses the text of a catalog file: YAML, which also reads JSON. */
-export const parseCatalogText = (text: string, fileName: string): Result.Result<Catalog, CatalogError> => {
-  let parsed: unknown
-  try {
-    parsed = parseYaml(text)
-  } catch (error) {
-    return Result.fail(new CatalogError({ file: fileName, message: (error as Error).message }))
-  }
-  return makeCatalog(parsed, fileName)
-}
+export const parseCatalogText = (text: string, fileName: string): Result.Result<Catalog, CatalogError> =>
+  Schema.decodeUnknownResult(YamlText)(text).pipe(
+    Result.mapError((error) => new CatalogError({ file: fileName, message: describeIssue(error.issue) })),
+    Result.flatMap((parsed) => makeCatalog(parsed, fileName)),
+  )
 
 // --- the service ----------------------------------------------------------------------------
 
@@ -331,12 +350,15 @@ export const catalogFileProblem = (
   readText: (path: string) => string,
 ): string | undefined => {
   if (file === undefined) return undefined
-  let text: string
-  try {
-    text = readText(file)
-  } catch (error) {
-    return new CatalogError({ file, message: (error as Error).message }).line
-  }
-  const catalog = parseCatalogText(text, file)
+  const catalog = Result.flatMap(readWith(readText, file), (text) => parseCatalogText(text, file))
   return Result.isFailure(catalog) ? catalog.failure.line : undefined
+}
+
+/** The runtime's reader throws when the file cannot be read; its message says why. */
+const readWith = (readText: (path: string) => string, file: string): Result.Result<string, CatalogError> => {
+  try {
+    return Result.succeed(readText(file))
+  } catch (error) {
+    return Result.fail(new CatalogError({ file, message: (error as Error).message }))
+  }
 }

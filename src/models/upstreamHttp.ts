@@ -3,9 +3,10 @@
  * :rawPredict, OpenAI-compatible), with their failures as `ModelError`s. The client is the
  * layer's (FetchHttpClient in production: Web fetch, so keep-alive pools on Node and Deno).
  */
-import { Effect, Stream } from "effect"
+import { Effect, Schema, Stream } from "effect"
 import { Sse } from "effect/encoding"
 import { type HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
+import { describeIssue } from "../schema/describeIssue.ts"
 import { type ModelError, UpstreamConnection, UpstreamStatus } from "./errors.ts"
 
 export interface Target {
@@ -75,17 +76,38 @@ const execute = (
     ),
   )
 
-/** POSTs JSON and reads a JSON answer. */
-export const postJson = (
+/**
+ * Decodes an upstream answer (JSON, or what an SDK parsed) with its schema. An answer of another
+ * shape is malformed like one that is not JSON at all: `UpstreamConnection`, never a defect. The
+ * detail names the fields that do not fit and what was expected there.
+ */
+export const decodeAnswer = <S extends Schema.Decoder<unknown>>(schema: S, target: Target) => {
+  const decode = Schema.decodeUnknownEffect(schema)
+  return (answer: unknown): Effect.Effect<S["Type"], ModelError> =>
+    Effect.mapError(
+      decode(answer),
+      (error) =>
+        new UpstreamConnection({
+          ...target,
+          detail: `invalid answer: ${describeIssue(error.issue)}`.slice(0, 500),
+        }),
+    )
+}
+
+/** POSTs JSON and reads a JSON answer of the shape `schema` describes. */
+export const postJson = <S extends Schema.Decoder<unknown>>(
   client: HttpClient.HttpClient,
   target: Target,
   url: string,
   headers: Record<string, string>,
   body: unknown,
-): Effect.Effect<unknown, ModelError> =>
-  Effect.flatMap(
-    execute(client, target, url, headers, body),
-    (response) => Effect.mapError(response.json, (error) => fromHttpClientError(target, error)),
+  schema: S,
+): Effect.Effect<S["Type"], ModelError> =>
+  execute(client, target, url, headers, body).pipe(
+    Effect.flatMap((response) =>
+      Effect.mapError(response.json, (error) => fromHttpClientError(target, error))
+    ),
+    Effect.flatMap(decodeAnswer(schema, target)),
   )
 
 /**

@@ -53,6 +53,10 @@ export const failureOf = async <A, E>(
   return failure.error as E
 }
 
+/** The typed failure in a stream's exit (as `drain` returns it), if it failed with one. */
+export const typedFailure = (exit: Exit.Exit<unknown, unknown>): Error | undefined =>
+  Exit.isFailure(exit) ? exit.cause.reasons.find(Cause.isFailReason)?.error as Error | undefined : undefined
+
 /** Runs a stream to its end, keeping the chunks received before a failure. */
 export const drain = <E, R>(stream: Stream.Stream<string, E, R>) =>
   Effect.gen(function* () {

@@ -6,8 +6,15 @@ import { Effect, Exit, Stream } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { ModelCatalog } from "../../src/models/catalog.ts"
 import * as openai from "../support/fakes/openai.ts"
-import { type FakeUpstream, gate, sendSse, startFake } from "../support/fakes/server.ts"
-import { drain, type HarnessOptions, run } from "./harness.ts"
+import {
+  type FakeUpstream,
+  gate,
+  type Handler,
+  sendJson,
+  sendSse,
+  startFake,
+} from "../support/fakes/server.ts"
+import { drain, failureOf, type HarnessOptions, run, typedFailure } from "./harness.ts"
 import { ChatModel, TextModel } from "../../src/models/modelCall.ts"
 
 let fake: FakeUpstream
@@ -145,5 +152,90 @@ describe("/v1/chat/completions", () => {
     )
     expect(chunks).toEqual(["Hi", " there"])
     expect(fake.requests[0]!.body.stream).toBe(true)
+  })
+})
+
+describe("malformed answers", () => {
+  const answer = (body: unknown): Handler => (_, res) => sendJson(res, 200, body)
+  const complete = Effect.gen(function* () {
+    const text = yield* TextModel
+    return yield* text.generate({ model: yield* entry("qwen-fim"), prefix: "p" })
+  })
+
+  it("fails an answer whose choices are not a list with UpstreamConnection saying where", async () => {
+    const malformed = answer({ id: "cmpl-1", choices: { text: "a + b" } })
+    fake.enqueue(malformed, malformed)
+    const error = await failureOf(options, complete)
+    expect(error).toMatchObject({
+      _tag: "UpstreamConnection",
+      engine: "openai-compatible",
+      model: "qwen-fim",
+    })
+    expect(error.kind).toBe("connection")
+    expect(error.message).toContain("invalid answer: Expected array at choices")
+  })
+
+  it("fails an answer whose text is not a string", async () => {
+    const malformed = answer({ choices: [{ text: 42, finish_reason: "stop" }] })
+    fake.enqueue(malformed, malformed)
+    const error = await failureOf(options, complete)
+    expect(error).toMatchObject({ _tag: "UpstreamConnection" })
+    expect(error.message).toContain("at choices.0.text")
+  })
+
+  it("reads a null chat content as an empty answer, as servers send for refusals", async () => {
+    fake.enqueue(
+      answer({ choices: [{ message: { role: "assistant", content: null }, finish_reason: "stop" }] }),
+    )
+    const result = await run(
+      options,
+      Effect.gen(function* () {
+        const chat = yield* ChatModel
+        return yield* chat.generate({
+          model: yield* entry("llama-chat"),
+          messages: [{ role: "user", content: "Hi" }],
+        })
+      }),
+    )
+    expect(result.text).toBe("")
+  })
+
+  it("fails a stream at an event of the wrong shape, keeping the chunks before it", async () => {
+    fake.enqueue((_, res) =>
+      sendSse(res, [
+        ...openai.chatStream(["Hi"]).slice(0, 1),
+        { data: JSON.stringify({ choices: [{ delta: { content: ["not", "text"] } }] }) },
+        ...openai.chatStream([]),
+      ])
+    )
+    const { chunks, exit } = await run(
+      options,
+      Effect.gen(function* () {
+        const chat = yield* ChatModel
+        return yield* drain(
+          chat.stream({ model: yield* entry("llama-chat"), messages: [{ role: "user", content: "Hi" }] }),
+        )
+      }),
+    )
+    expect(chunks).toEqual(["Hi"])
+    const failure = typedFailure(exit)
+    expect(failure).toMatchObject({ _tag: "UpstreamConnection", model: "llama-chat" })
+    expect(failure?.message).toContain("at choices.0.delta.content")
+  })
+
+  it("fails a stream with the error event a server sends in it", async () => {
+    const overloaded: Handler = (_, res) =>
+      sendSse(res, [{ data: JSON.stringify({ error: { message: "overloaded" } }) }])
+    fake.enqueue(overloaded, overloaded)
+    const { chunks, exit } = await run(
+      options,
+      Effect.gen(function* () {
+        const text = yield* TextModel
+        return yield* drain(text.stream({ model: yield* entry("qwen-fim"), prefix: "p" }))
+      }),
+    )
+    expect(chunks).toEqual([])
+    const failure = typedFailure(exit)
+    expect(failure).toMatchObject({ _tag: "UpstreamConnection", detail: '{"message":"overloaded"}' })
   })
 })

@@ -7,9 +7,17 @@ import { Effect, Exit, Stream } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { ModelCatalog } from "../../src/models/catalog.ts"
 import * as openai from "../support/fakes/openai.ts"
-import { type FakeUpstream, gate, sendJson, sendSse, startFake, status } from "../support/fakes/server.ts"
+import {
+  type FakeUpstream,
+  gate,
+  type Handler,
+  sendJson,
+  sendSse,
+  startFake,
+  status,
+} from "../support/fakes/server.ts"
 import * as vertex from "../support/fakes/vertex.ts"
-import { drain, failureOf, type HarnessOptions, run, testToken } from "./harness.ts"
+import { drain, failureOf, type HarnessOptions, run, testToken, typedFailure } from "./harness.ts"
 import { ChatModel, TextModel } from "../../src/models/modelCall.ts"
 
 let fake: FakeUpstream
@@ -233,6 +241,80 @@ describe("Gemini", () => {
     expect(await failureOf({ ...options, catalog }, ask)).toMatchObject({
       _tag: "UpstreamStatus",
       status: 500,
+    })
+  })
+})
+
+describe("malformed answers", () => {
+  const answer = (body: unknown): Handler => (_, res) => sendJson(res, 200, body)
+  const chat = (messages: ReadonlyArray<{ readonly role: "user"; readonly content: string }>) =>
+    Effect.gen(function* () {
+      const model = yield* ChatModel
+      return yield* drain(model.stream({ model: yield* entry("gemini-flash"), messages }))
+    })
+
+  it("fails a :predict answer whose predictions are not a list with UpstreamConnection", async () => {
+    const malformed = answer({ predictions: { content: "x" } })
+    fake.enqueue(malformed, malformed)
+    const error = await failureOf(options, complete("code-gecko@002", "p"))
+    expect(error).toMatchObject({ _tag: "UpstreamConnection", engine: "vertex-ai", model: "code-gecko@002" })
+    expect(error.kind).toBe("connection")
+    expect(error.message).toContain("invalid answer: Expected array at predictions")
+  })
+
+  it("fails a :rawPredict answer of the wrong shape", async () => {
+    const malformed = answer({ choices: [{ message: { content: 7 } }] })
+    fake.enqueue(malformed, malformed)
+    const error = await failureOf({ ...options, catalog }, complete("code-gecko@002", "p", "s"))
+    expect(error).toMatchObject({ _tag: "UpstreamConnection", model: "code-gecko@002" })
+    expect(error.message).toContain("at choices.0.message.content")
+  })
+
+  it("fails a Gemini answer whose parts are not a list, instead of crashing", async () => {
+    const malformed = answer({
+      candidates: [{ content: { role: "model", parts: "Hello" }, finishReason: "STOP" }],
+    })
+    fake.enqueue(malformed, malformed)
+    const error = await failureOf(
+      { ...options, catalog },
+      Effect.gen(function* () {
+        const model = yield* ChatModel
+        return yield* model.generate({
+          model: yield* entry("gemini-flash"),
+          messages: [{ role: "user", content: "Hi" }],
+        })
+      }),
+    )
+    expect(error).toMatchObject({ _tag: "UpstreamConnection", model: "gemini-flash" })
+    expect(error.message).toContain("at candidates.0.content.parts")
+  })
+
+  it("fails a Gemini stream at a chunk of the wrong shape, keeping the chunks before it", async () => {
+    fake.enqueue((_, res) =>
+      sendSse(res, [
+        { data: JSON.stringify({ candidates: [{ content: { parts: [{ text: "Hel" }] } }] }) },
+        {
+          data: JSON.stringify({ candidates: [{ content: { parts: [{ text: 5 }] }, finishReason: "STOP" }] }),
+        },
+      ])
+    )
+    const { chunks, exit } = await run({ ...options, catalog }, chat([{ role: "user", content: "Hi" }]))
+    expect(chunks).toEqual(["Hel"])
+    const failure = typedFailure(exit)
+    expect(failure).toMatchObject({ _tag: "UpstreamConnection", model: "gemini-flash" })
+    expect(failure?.message).toContain("at candidates.0.content.parts.0.text")
+  })
+
+  it("fails a Gemini stream that ends cleanly without a finish reason", async () => {
+    fake.enqueue((_, res) =>
+      sendSse(res, [{ data: JSON.stringify({ candidates: [{ content: { parts: [{ text: "Hel" }] } }] }) }])
+    )
+    const { chunks, exit } = await run({ ...options, catalog }, chat([{ role: "user", content: "Hi" }]))
+    expect(chunks).toEqual(["Hel"])
+    const failure = typedFailure(exit)
+    expect(failure).toMatchObject({
+      _tag: "UpstreamConnection",
+      detail: "stream ended before its finish reason",
     })
   })
 })

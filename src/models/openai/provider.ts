@@ -2,48 +2,14 @@
  * The OpenAI-compatible provider (vLLM, Ollama, LiteLLM, Fireworks, Mistral): JSON and SSE over
  * Effect's HttpClient, to the base URL and key of each catalog entry.
  */
-import { Context, Effect, Layer, Stream } from "effect"
-import type { Sse } from "effect/encoding"
+import { Context, Effect, Layer } from "effect"
 import { HttpClient } from "effect/http"
+import { choiceText, completionsBody, OpenAiAnswer, openAiStyleStream } from "../openaiWire.ts"
 import type { Provider, ProviderCall } from "../Provider.ts"
-import { type ModelError, UpstreamConnection } from "../errors.ts"
 import { resolveParameters } from "../parameters.ts"
-import { requireEnd } from "../streaming.ts"
-import { parseEventJson, postJson, postSse, type Target } from "../upstreamHttp.ts"
+import { postJson, postSse } from "../upstreamHttp.ts"
 import { endpointUrl, requestHeaders } from "./client.ts"
-import { chatBody, completionsBody, openAiDefaults } from "./request.ts"
-import { choiceEvent, choiceText, streamedError } from "./response.ts"
-
-/** An OpenAI-style SSE answer as text chunks; shared with Vertex `:streamRawPredict`. */
-export const openAiStyleStream = (
-  events: Stream.Stream<Sse.Event, ModelError>,
-  target: Target,
-): Stream.Stream<string, ModelError> => {
-  const parsed = Stream.suspend(() => {
-    // Servers may keep the connection open after `[DONE]`; stop reading there.
-    let done = false
-    return events.pipe(
-      Stream.mapEffect((event) => {
-        if (event.data.trim() === "[DONE]") {
-          done = true
-          return Effect.succeed({ text: "", end: true })
-        }
-        return Effect.flatMap(parseEventJson(target, event), (json) => {
-          const error = streamedError(json)
-          return error === undefined
-            ? Effect.succeed(choiceEvent(json))
-            : Effect.fail(new UpstreamConnection({ ...target, detail: error }))
-        })
-      }),
-      Stream.takeUntil(() => done),
-    )
-  })
-  return requireEnd(
-    parsed,
-    (step) => step,
-    () => new UpstreamConnection({ ...target, detail: "stream ended before its end event" }),
-  )
-}
+import { chatBody, openAiDefaults } from "./request.ts"
 
 export const makeOpenAiProvider = (client: HttpClient.HttpClient): Provider => {
   const prepare = (call: ProviderCall, stream: boolean) => {
@@ -61,7 +27,7 @@ export const makeOpenAiProvider = (client: HttpClient.HttpClient): Provider => {
   return {
     generate: (call) => {
       const { target, url, headers, body } = prepare(call, false)
-      return Effect.map(postJson(client, target, url, headers, body), choiceText)
+      return Effect.map(postJson(client, target, url, headers, body, OpenAiAnswer), choiceText)
     },
     stream: (call) => {
       const { target, url, headers, body } = prepare(call, true)

@@ -11,14 +11,20 @@ import { HttpClient } from "effect/http"
 import { AppConfig } from "../../config/AppConfig.ts"
 import type { Provider, ProviderCall } from "../Provider.ts"
 import { UpstreamConnection } from "../errors.ts"
-import { openAiStyleStream } from "../openai/provider.ts"
-import { choiceText } from "../openai/response.ts"
+import { choiceText, OpenAiAnswer, openAiStyleStream } from "../openaiWire.ts"
 import { resolveParameters } from "../parameters.ts"
-import { fromSdkStream } from "../streaming.ts"
-import { connectionError, parseRetryAfter, postJson, postSse, type Target } from "../upstreamHttp.ts"
+import { fromSdkStream, requireEnd } from "../streaming.ts"
+import {
+  connectionError,
+  decodeAnswer,
+  parseRetryAfter,
+  postJson,
+  postSse,
+  type Target,
+} from "../upstreamHttp.ts"
 import { makeGenAi, modelUrl, vertexBaseUrl, VertexCredentials, type VertexLocation } from "./client.ts"
 import { geminiRequest, predictBody, rawPredictBody, vertexDefaults } from "./request.ts"
-import { fromGenAiError, geminiStep, predictText } from "./response.ts"
+import { fromGenAiError, GeminiAnswer, geminiStep, PredictAnswer, predictText } from "./response.ts"
 
 /**
  * The genai SDK's errors carry the status but not the headers; a per-call fetch keeps the
@@ -34,6 +40,16 @@ const capturingFetch = () => {
     })
   return { fetch, retryAfter: () => retryAfter }
 }
+
+/** A Gemini answer or chunk decoded and read: its text and end, or `Blocked`. */
+const geminiChunk = (target: Target, response: unknown) =>
+  Effect.flatMap(decodeAnswer(GeminiAnswer, target)(response), (answer) => {
+    const step = geminiStep(target, answer)
+    return "text" in step ? Effect.succeed(step) : Effect.fail(step)
+  })
+
+const geminiText = (target: Target, response: unknown) =>
+  Effect.map(geminiChunk(target, response), (step) => step.text)
 
 export const makeVertexProvider = (
   client: HttpClient.HttpClient,
@@ -62,9 +78,10 @@ export const makeVertexProvider = (
           modelUrl(where, call.entry, "google", "predict"),
           headers,
           predictBody(call.entry, call.prompt, parameters),
+          PredictAnswer,
         ).pipe(
-          Effect.flatMap((json) => {
-            const text = predictText(target, json)
+          Effect.flatMap((answer) => {
+            const text = predictText(target, answer)
             return typeof text === "string" ? Effect.succeed(text) : Effect.fail(text)
           }),
         ),
@@ -101,7 +118,7 @@ export const makeVertexProvider = (
           const { target, url, body } = rawPredict(call, false)
           return Effect.flatMap(
             authorization(target),
-            (headers) => Effect.map(postJson(client, target, url, headers, body), choiceText),
+            (headers) => Effect.map(postJson(client, target, url, headers, body, OpenAiAnswer), choiceText),
           )
         }
         case "gemini":
@@ -114,10 +131,7 @@ export const makeVertexProvider = (
                   catch: onError,
                 })
               ),
-              Effect.flatMap((response) => {
-                const step = geminiStep(target, response)
-                return "text" in step ? Effect.succeed(step.text) : Effect.fail(step)
-              }),
+              Effect.flatMap((response) => geminiText(target, response)),
             )
           })
         default:
@@ -140,8 +154,7 @@ export const makeVertexProvider = (
         case "gemini":
           return Stream.suspend(() => {
             const { target, onError, params } = gemini(call)
-            let ended = false
-            return Stream.unwrap(
+            const chunks = Stream.unwrap(
               Effect.map(
                 authorization(target),
                 (headers) =>
@@ -150,21 +163,11 @@ export const makeVertexProvider = (
                     onError,
                   ),
               ),
-            ).pipe(
-              Stream.mapEffect((response) => {
-                const step = geminiStep(target, response)
-                if (!("text" in step)) return Effect.fail(step)
-                if (step.end) ended = true
-                return Effect.succeed(step.text)
-              }),
-              Stream.filter((text) => text !== ""),
-              Stream.concat(
-                Stream.suspend(() =>
-                  ended ? Stream.empty : Stream.fail(
-                    new UpstreamConnection({ ...target, detail: "stream ended before its finish reason" }),
-                  )
-                ),
-              ),
+            ).pipe(Stream.mapEffect((response) => geminiChunk(target, response)))
+            return requireEnd(
+              chunks,
+              (step) => step,
+              () => new UpstreamConnection({ ...target, detail: "stream ended before its finish reason" }),
             )
           })
         default:

@@ -2,11 +2,13 @@
  * Vertex request bodies:
  * - `:predict` (code-gecko, code-bison, text-bison): one instance — `{prefix, suffix}` for code
  *   models, `{content}` for `text-*` models and conversations — and `parameters`;
- * - `:rawPredict` (Codestral): Mistral's FIM body, `prompt` + `suffix`;
+ * - `:rawPredict` (Codestral): Mistral's FIM body, `prompt` + `suffix` (the OpenAI-style
+ *   completions body of openaiWire.ts);
  * - Gemini: `contents` + `config` for @google/genai.
  * Optional parameters are sent only when set; explicit zeros and an empty stop list are sent.
  */
 import type { ModelEntry } from "../catalog.ts"
+import { completionsBody } from "../openaiWire.ts"
 import type { ProviderDefaults, ResolvedParameters } from "../parameters.ts"
 import { messagesToText, type Prompt, textToMessages } from "../prompt.ts"
 
@@ -30,21 +32,13 @@ export const predictBody = (entry: ModelEntry, prompt: Prompt, parameters: Resol
   },
 })
 
+/** Codestral's FIM body, without `top_k`. */
 export const rawPredictBody = (
   entry: ModelEntry,
   prompt: Prompt,
   parameters: ResolvedParameters,
   stream: boolean,
-) => ({
-  model: entry.upstream,
-  prompt: messagesToText(prompt),
-  ...(prompt._tag === "Text" && prompt.suffix !== undefined ? { suffix: prompt.suffix } : {}),
-  max_tokens: parameters.maxTokens,
-  temperature: parameters.temperature,
-  ...(parameters.topP === undefined ? {} : { top_p: parameters.topP }),
-  ...(parameters.stopSequences === undefined ? {} : { stop: [...parameters.stopSequences] }),
-  stream,
-})
+) => completionsBody(entry, prompt, parameters, stream, { topK: false })
 
 export const geminiRequest = (entry: ModelEntry, prompt: Prompt, parameters: ResolvedParameters) => {
   const conversation = textToMessages(prompt)
