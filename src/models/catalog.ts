@@ -19,6 +19,7 @@ import {
   Schema,
   SchemaIssue,
   SchemaTransformation,
+  Struct,
 } from "effect"
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml"
 import { AppConfig } from "../config/AppConfig.ts"
@@ -131,37 +132,19 @@ const entryFields = {
 }
 
 /** An entry of the file: any subset of fields, merged over a built-in entry of the same name. */
-const FileEntry = Schema.Struct({
-  provider: Schema.optionalKey(entryFields.provider),
-  upstream: Schema.optionalKey(entryFields.upstream),
-  api: Schema.optionalKey(entryFields.api),
-  useCases: Schema.optionalKey(entryFields.useCases),
-  contextTokens: Schema.optionalKey(entryFields.contextTokens),
-  parameters: Schema.optionalKey(entryFields.parameters),
-  stopSequences: Schema.optionalKey(entryFields.stopSequences),
-  timeoutSeconds: Schema.optionalKey(entryFields.timeoutSeconds),
-  baseUrl: Schema.optionalKey(entryFields.baseUrl),
-  apiKey: Schema.optionalKey(entryFields.apiKey),
-  publisher: Schema.optionalKey(entryFields.publisher),
-})
+const FileEntry = Schema.Struct(Struct.map(entryFields, Schema.optionalKey))
 
 /**
  * A merged entry must have the fields every call needs, and an api and base URL its provider
  * can call.
  */
-const CompleteEntry = Schema.Struct({
-  provider: entryFields.provider,
-  upstream: entryFields.upstream,
-  api: entryFields.api,
-  useCases: entryFields.useCases,
-  contextTokens: entryFields.contextTokens,
-  parameters: Schema.optionalKey(entryFields.parameters),
-  stopSequences: Schema.optionalKey(entryFields.stopSequences),
-  timeoutSeconds: Schema.optionalKey(entryFields.timeoutSeconds),
-  baseUrl: Schema.optionalKey(entryFields.baseUrl),
-  apiKey: Schema.optionalKey(entryFields.apiKey),
-  publisher: Schema.optionalKey(entryFields.publisher),
-}).check(Schema.makeFilter((entry) => {
+const CompleteEntry = Schema.Struct(
+  Struct.mapOmit(
+    entryFields,
+    ["provider", "upstream", "api", "useCases", "contextTokens"],
+    Schema.optionalKey,
+  ),
+).check(Schema.makeFilter((entry) => {
   if (!apisOf[entry.provider].includes(entry.api)) {
     return `api ${entry.api} is not one of ${entry.provider}'s (${apisOf[entry.provider].join(", ")})`
   }
