@@ -264,7 +264,7 @@ describe("a hung JWKS provider", () => {
           const response = await app.request("/v2/code/completions", { method: "POST", headers, body })
           await response.body?.cancel()
           expect(response.status).toBe(200)
-        }, { timeoutMs: 10_000, intervalMs: 200 })
+        }, { timeoutMs: 25_000, intervalMs: 200 })
       } finally {
         await app.dispose()
         await oidc.close()
