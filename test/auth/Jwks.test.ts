@@ -8,6 +8,7 @@ import { TestClock } from "effect/testing"
 import { Jwks, providersOf } from "../../src/auth/Jwks.ts"
 import { AppConfig } from "../../src/config/AppConfig.ts"
 import { Readiness } from "../../src/monitoring/Readiness.ts"
+import { eventually } from "../support/eventually.ts"
 import { oidcProvider } from "../support/oidcProvider.ts"
 import { captureLogs, fastRetries, jwksStack } from "./harness.ts"
 
@@ -128,12 +129,10 @@ describe("Jwks", () => {
         assert.include(String(error?.event), customers.url)
         // The background retry picks the provider up without any request.
         customers.setMode("up")
-        let ready = false
-        for (let i = 0; i < 200 && !ready; i++) {
-          yield* Effect.sleep("10 millis")
-          ready = (yield* (yield* readyCheck)).ready
-        }
-        assert.isTrue(ready)
+        const readiness = yield* Readiness
+        yield* Effect.promise(() =>
+          eventually(async () => (await Effect.runPromise(readiness.current)).ready)
+        )
         assert.deepStrictEqual(kidsOf((yield* jwks.current).keys), [customers.keys()[0]!.kid])
       }).pipe(
         Effect.provide(jwksStack({ providers: [gitlab.url, customers.url], ...fastRetries }, logs.layer)),
@@ -206,9 +205,7 @@ describe("Jwks", () => {
         assert.strictEqual(gitlab.hits.discovery, 1)
         yield* TestClock.adjust("1 hour")
         // The background fetch runs over real HTTP: wait for it in real time.
-        yield* TestClock.withLive(Effect.gen(function* () {
-          for (let i = 0; i < 200 && gitlab.hits.jwks < 2; i++) yield* Effect.sleep("10 millis")
-        }))
+        yield* Effect.promise(() => eventually(() => gitlab.hits.jwks >= 2))
         assert.strictEqual(gitlab.hits.jwks, 2)
       }).pipe(Effect.provide(jwksStack({ providers: [gitlab.url] }, logs.layer)))
     }))

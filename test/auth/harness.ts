@@ -196,15 +196,3 @@ export const startAuthTestApp = (options: AuthTestAppOptions): AuthTestApp => {
     dispose,
   }
 }
-
-/** Polls `check` every 10 ms until it holds (at most `timeoutMs`). */
-export const eventually = async (
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 3_000,
-): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time")
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}

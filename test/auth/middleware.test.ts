@@ -6,7 +6,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { type OidcProvider, startOidcProvider } from "../support/oidcProvider.ts"
 import { authHeaders, customersDotClaims, gitlabClaims } from "../support/tokens.ts"
-import { type AuthTestApp, eventually, fastRetries, startAuthTestApp } from "./harness.ts"
+import { eventually } from "../support/eventually.ts"
+import { type AuthTestApp, fastRetries, startAuthTestApp } from "./harness.ts"
 
 const post = (headers: Record<string, string> = {}): RequestInit => ({
   method: "POST",

@@ -190,7 +190,8 @@ describe("chat upstream failures", () => {
       anthropic.completion("first")(request, res)
     })
     const first = post("/v1/chat/agent", chatBody({}), chat)
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    // Once the upstream has the first call, that call holds the only slot.
+    await upstream.received(1)
     const limited = await post("/v1/chat/agent", chatBody({}), chat)
     expect(limited.status).toBe(503)
     expect(await limited.json()).toEqual({ detail: "Anthropic API Concurrency Limit Reached." })
@@ -348,7 +349,7 @@ describe("one concurrency cap per model across routes", () => {
       anthropic.completion("chat")(request, res)
     })
     const chatCall = post("/v1/chat/agent", chatBody({}), chat)
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await upstream.received(1)
     const generation = await post("/v2/code/generations", {
       current_file: { file_name: "a.py", content_above_cursor: "x", content_below_cursor: "" },
       model_provider: "anthropic",

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest"
 import { startTestApp, type TestApp } from "../support/app.ts"
+import { eventually } from "../support/eventually.ts"
 import { startOidcProvider } from "../support/oidcProvider.ts"
 
 let app: TestApp | undefined
@@ -36,12 +37,7 @@ describe("monitoring", () => {
       expect(await notReady.json()).toMatchObject({ status: "unavailable", checks: { jwks: false } })
       expect((await app.request("/monitoring/healthz")).status).toBe(200)
       provider.setMode("up")
-      let ready = 0
-      for (let attempt = 0; attempt < 100 && ready !== 200; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 50))
-        ready = (await app.request("/monitoring/ready")).status
-      }
-      expect(ready).toBe(200)
+      await eventually(async () => expect((await app.request("/monitoring/ready")).status).toBe(200))
     } finally {
       await provider.close()
     }

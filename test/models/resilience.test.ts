@@ -3,7 +3,7 @@
  * retries only for 429/5xx/connection errors and only before the first chunk, `retry-after`,
  * timeouts, and concurrency caps under parallel load.
  */
-import { type Duration, Effect, Exit, Fiber, Stream } from "effect"
+import { Deferred, type Duration, Effect, Exit, Fiber, Stream } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { ModelCatalog } from "../../src/models/catalog.ts"
 import * as anthropic from "../support/fakes/anthropic.ts"
@@ -156,9 +156,17 @@ describe("concurrency caps", () => {
     const outcomes = await run(
       limited("100 millis"),
       Effect.gen(function* () {
-        const calls = Effect.forEach([1, 2, 3, 4], () => Effect.result(ask()), { concurrency: "unbounded" })
-        const fiber = yield* Effect.forkChild(calls)
-        yield* Effect.sleep("300 millis")
+        // The upstream answers only after the two calls over the cap have given up waiting.
+        const twoRefused = yield* Deferred.make<void>()
+        let refusedSoFar = 0
+        const call = ask().pipe(
+          Effect.tapError(() => ++refusedSoFar === 2 ? Deferred.succeed(twoRefused, undefined) : Effect.void),
+          Effect.result,
+        )
+        const fiber = yield* Effect.forkChild(
+          Effect.forEach([1, 2, 3, 4], () => call, { concurrency: "unbounded" }),
+        )
+        yield* Deferred.await(twoRefused)
         release.open()
         return yield* Fiber.join(fiber)
       }),

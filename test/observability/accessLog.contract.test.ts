@@ -4,8 +4,9 @@
  * level, whatever the route or outcome.
  */
 import { afterEach, describe, expect, it } from "vitest"
+import { eventually } from "../support/eventually.ts"
 import * as anthropic from "../support/fakes/anthropic.ts"
-import { sendSse, status } from "../support/fakes/server.ts"
+import { gate, sendSse, status } from "../support/fakes/server.ts"
 import * as vertex from "../support/fakes/vertex.ts"
 import { type Gateway, startGateway } from "../support/gateway.ts"
 
@@ -60,7 +61,8 @@ describe("access log fields", () => {
 
   it("of a stream are written when the stream ends", async () => {
     gateway = await startGateway()
-    gateway.anthropic.enqueue((_, res) => sendSse(res, anthropic.completionStream(["a", "b"])))
+    const rest = gate()
+    gateway.anthropic.enqueue((_, res) => sendSse(res, anthropic.completionStream(["a", rest, "b"])))
     const response = await gateway.post("/v2/code/generations", {
       ...completion,
       prompt_version: 2,
@@ -69,15 +71,21 @@ describe("access log fields", () => {
       model_name: "claude-2.1",
       stream: true,
     })
-    expect(await response.text()).toBe("ab")
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    expect(accessLines(gateway)).toEqual([
-      expect.objectContaining({
-        status_code: 200,
-        model_name: "claude-2.1",
-        inference_duration_s: expect.any(Number),
-      }),
-    ])
+    const reader = response.body!.getReader()
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("a")
+    expect(accessLines(gateway)).toEqual([])
+    rest.open()
+    while (!(await reader.read()).done) { /* drain */ }
+    // The line is written as the stream finishes, just after its last byte.
+    await eventually(() =>
+      expect(accessLines(gateway!)).toEqual([
+        expect.objectContaining({
+          status_code: 200,
+          model_name: "claude-2.1",
+          inference_duration_s: expect.any(Number),
+        }),
+      ])
+    )
   })
 })
 

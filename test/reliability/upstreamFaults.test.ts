@@ -13,6 +13,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestApp } from "../support/app.ts"
+import { eventually } from "../support/eventually.ts"
 import * as anthropic from "../support/fakes/anthropic.ts"
 import { gate, type Handler, sendSse, status } from "../support/fakes/server.ts"
 import * as vertex from "../support/fakes/vertex.ts"
@@ -50,13 +51,6 @@ const chatBody = (stream = false) => ({
 const activeResources = () => process.getActiveResourcesInfo().filter((kind) => kind !== "TTYWrap")
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Polls until the active handles are back to at most `baseline` (idle keep-alive sockets expire). */
-const settlesTo = async (baseline: number, withinMs: number) => {
-  const deadline = Date.now() + withinMs
-  while (activeResources().length > baseline && Date.now() < deadline) await sleep(100)
-  return activeResources()
-}
 
 /** A handler that never answers, counting the connections still open on the fake's side. */
 const hangCounter = () => {
@@ -114,8 +108,7 @@ describe("upstream fault storms", () => {
     expect(slowVertex.seen()).toBe(20)
     expect(slowAnthropic.seen()).toBe(20)
     // The timed-out calls were aborted: the upstream sees its connections closed.
-    for (let i = 0; i < 50 && slowVertex.open() + slowAnthropic.open() > 0; i++) await sleep(50)
-    expect(slowVertex.open() + slowAnthropic.open()).toBe(0)
+    await eventually(() => expect(slowVertex.open() + slowAnthropic.open()).toBe(0))
   })
 
   it("a 429 storm: one retry per request at most, then the documented failure", async () => {
@@ -225,8 +218,10 @@ describe("upstream fault storms", () => {
     gateway.vertex.enqueue(vertex.predict("x + y"))
     expect((await gateway.post("/v2/code/completions", completionBody)).status).toBe(200)
     // Idle keep-alive connections from the storms expire within a few seconds; anything left is a leak.
-    const left = await settlesTo(baseline, 12_000)
-    expect(left.length, left.join(", ")).toBeLessThanOrEqual(baseline)
+    await eventually(() => {
+      const left = activeResources()
+      expect(left.length, left.join(", ")).toBeLessThanOrEqual(baseline)
+    }, { timeoutMs: 12_000, intervalMs: 100 })
   }, 20_000)
 })
 
@@ -265,14 +260,11 @@ describe("a hung JWKS provider", () => {
         // The 20 requests shared the fetches in flight.
         expect(oidc.hits.discovery).toBeLessThanOrEqual(2)
         oidc.setMode("up")
-        let status = 0
-        for (let i = 0; i < 50 && status !== 200; i++) {
-          await sleep(200)
+        await eventually(async () => {
           const response = await app.request("/v2/code/completions", { method: "POST", headers, body })
-          status = response.status
           await response.body?.cancel()
-        }
-        expect(status).toBe(200)
+          expect(response.status).toBe(200)
+        }, { timeoutMs: 25_000, intervalMs: 200 })
       } finally {
         await app.dispose()
         await oidc.close()

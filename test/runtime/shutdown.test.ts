@@ -9,6 +9,8 @@ import { request } from "node:http"
 import { describe, expect, it } from "vitest"
 import { parseAppConfig } from "../../src/config/AppConfig.ts"
 import { nodeServer } from "../../src/main.node.ts"
+import { eventually } from "../support/eventually.ts"
+import { gate } from "../support/fakes/server.ts"
 import { freePort } from "../support/process.ts"
 
 /** A GET on a fresh connection (no pooled keep-alive socket), resolving to status and body. */
@@ -25,8 +27,6 @@ const get = (url: string) =>
     outgoing.end()
   })
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
 describe("Node server shutdown", () => {
   it("lets a request in flight finish and refuses new connections", async () => {
     const port = await freePort()
@@ -34,27 +34,28 @@ describe("Node server shutdown", () => {
       AIGW_FASTAPI__API_HOST: "127.0.0.1",
       AIGW_FASTAPI__API_PORT: String(port),
     }))
-    let releaseSlow = () => {}
-    const released = new Promise<void>((resolve) => (releaseSlow = resolve))
+    const arrived = gate()
+    const released = gate()
     const slowRoute = HttpRouter.add(
       "GET",
       "/slow",
-      Effect.promise(() => released).pipe(Effect.as(HttpServerResponse.text("finished"))),
+      Effect.promise(() => {
+        arrived.open()
+        return released.opened
+      }).pipe(Effect.as(HttpServerResponse.text("finished"))),
     )
     const serving = Effect.runFork(Layer.launch(nodeServer(config, slowRoute)))
     const baseUrl = `http://127.0.0.1:${port}`
-    for (let attempt = 0; attempt < 100; attempt++) {
-      if (await get(`${baseUrl}/nothing`).then(() => true, () => false)) break
-      await sleep(50)
-    }
+    await eventually(() => get(`${baseUrl}/nothing`), { intervalMs: 50 })
 
     const inFlight = get(`${baseUrl}/slow`)
-    await sleep(100)
+    await arrived.opened
     const stopped = Effect.runPromise(Fiber.interrupt(serving))
-    await sleep(100)
 
-    await expect(get(`${baseUrl}/nothing`)).rejects.toThrow(/ECONNREFUSED/)
-    releaseSlow()
+    await eventually(() => expect(get(`${baseUrl}/nothing`)).rejects.toThrow(/ECONNREFUSED/), {
+      intervalMs: 20,
+    })
+    released.open()
     expect(await inFlight).toEqual([200, "finished"])
     await stopped
   })

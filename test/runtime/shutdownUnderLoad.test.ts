@@ -6,6 +6,7 @@
  */
 import { request } from "node:http"
 import { afterEach, describe, expect, it } from "vitest"
+import { eventually } from "../support/eventually.ts"
 import * as anthropic from "../support/fakes/anthropic.ts"
 import { type FakeUpstream, gate, sendSse, startFake } from "../support/fakes/server.ts"
 import { type RunningGateway, startGateway } from "../support/process.ts"
@@ -104,12 +105,10 @@ describe("SIGTERM during 100 open streams", () => {
     expect(upstream.maxInFlight()).toBe(streams)
 
     gateway.child.kill("SIGTERM")
-    let refused = ""
-    for (let attempt = 0; attempt < 50 && refused !== "ECONNREFUSED"; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 50))
-      refused = await connects(gateway.baseUrl)
-    }
-    expect(refused).toBe("ECONNREFUSED")
+    const running = gateway
+    await eventually(async () => expect(await connects(running.baseUrl)).toBe("ECONNREFUSED"), {
+      intervalMs: 50,
+    })
     expect(gateway.child.exitCode).toBeNull()
 
     release.open()

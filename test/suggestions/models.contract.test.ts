@@ -90,7 +90,8 @@ describe("model failures on code routes", () => {
       vertex.predict("first")(_, res)
     })
     const first = post("/v2/code/completions", body())
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    // Once the upstream has the first call, that call holds the only slot.
+    await upstream.received(1)
     await expectEmptyChoicesWith(await post("/v2/code/completions", body()), "concurrency")
     release.open()
     expect((await (await first).json()).choices[0].text).toBe("first")

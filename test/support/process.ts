@@ -6,6 +6,8 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
 import { createServer } from "node:net"
 import { join } from "node:path"
+import { expect } from "vitest"
+import { eventually } from "./eventually.ts"
 
 const root = join(import.meta.dirname, "..", "..")
 
@@ -72,21 +74,16 @@ export const startGateway = async (
   child.stderr!.on("data", (chunk) => (output += chunk))
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
   const baseUrl = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`gateway exited early (${child.exitCode}):\n${output}`)
-    try {
-      const response = await fetch(`${baseUrl}/monitoring/healthz`)
-      if (response.ok) {
-        return { child, baseUrl, metricsUrl: `http://127.0.0.1:${metricsPort}`, output: () => output, exited }
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  child.kill("SIGKILL")
-  throw new Error(`gateway did not start within 30 s:\n${output}`)
+  const outcome = await eventually(async () => {
+    if (child.exitCode !== null) return "exited" as const
+    expect((await fetch(`${baseUrl}/monitoring/healthz`)).ok).toBe(true)
+    return "live" as const
+  }, { timeoutMs: 30_000, intervalMs: 100 }).catch((error: unknown) => {
+    child.kill("SIGKILL")
+    throw new Error(`gateway did not start within 30 s (${error}):\n${output}`)
+  })
+  if (outcome === "exited") throw new Error(`gateway exited early (${child.exitCode}):\n${output}`)
+  return { child, baseUrl, metricsUrl: `http://127.0.0.1:${metricsPort}`, output: () => output, exited }
 }
 
 /** Runs the gateway to its exit, for configuration errors. */

@@ -25,6 +25,11 @@ export interface FakeUpstream {
   readonly enqueue: (...handlers: ReadonlyArray<Handler>) => void
   /** Most requests in progress at once so far. */
   readonly maxInFlight: () => number
+  /**
+   * Resolves once `count` requests have arrived in all (each read to its end), before their
+   * handler runs: the signal that the gateway has made those calls.
+   */
+  readonly received: (count: number) => Promise<void>
   readonly close: () => Promise<void>
 }
 
@@ -35,6 +40,11 @@ export const startFake = async (
   const queue: Array<Handler> = []
   let inFlight = 0
   let maxInFlight = 0
+  const waiters: Array<{ readonly count: number; readonly resolve: () => void }> = []
+  const received = (count: number) =>
+    requests.length >= count
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => void waiters.push({ count, resolve }))
   const server = createServer((req, res) => {
     const chunks: Array<Buffer> = []
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -58,6 +68,10 @@ export const startFake = async (
       res.on("close", () => {
         inFlight -= 1
       })
+      for (const waiter of waiters.filter((waiter) => requests.length >= waiter.count)) {
+        waiters.splice(waiters.indexOf(waiter), 1)
+        waiter.resolve()
+      }
       void Promise.resolve((queue.shift() ?? fallback)(recorded, res)).catch(() => res.destroy())
     })
   })
@@ -68,6 +82,7 @@ export const startFake = async (
     requests,
     enqueue: (...handlers) => void queue.push(...handlers),
     maxInFlight: () => maxInFlight,
+    received,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
@@ -119,16 +134,18 @@ export const sendSse = async (
 ) => {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
   res.flushHeaders()
+  let written = Promise.resolve()
   for (const step of steps) {
     if (isGate(step)) {
       await step.opened
       continue
     }
-    res.write(`${step.event === undefined ? "" : `event: ${step.event}\n`}data: ${step.data}\n\n`)
+    const text = `${step.event === undefined ? "" : `event: ${step.event}\n`}data: ${step.data}\n\n`
+    written = new Promise<void>((resolve) => void res.write(text, () => resolve()))
   }
   if (options.end === "reset") {
-    // Give the written bytes a moment to leave before the connection is torn down.
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    // Destroying the socket drops what is still buffered: wait until the last event has left.
+    await written
     res.socket?.destroy()
     return
   }
