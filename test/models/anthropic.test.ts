@@ -9,6 +9,7 @@ import { ModelCatalog } from "../../src/models/catalog.ts"
 import { TextModel } from "../../src/models/TextModel.ts"
 import * as anthropic from "../support/fakes/anthropic.ts"
 import { type FakeUpstream, gate, startFake, status } from "../support/fakes/server.ts"
+import { legacyCatalog } from "../support/legacyCatalog.ts"
 import { drain, failureOf, type HarnessOptions, run } from "./harness.ts"
 
 let fake: FakeUpstream
@@ -16,7 +17,9 @@ let options: HarnessOptions
 
 beforeEach(async () => {
   fake = await startFake()
-  options = { env: { ANTHROPIC_API_KEY: "sk-test", AIGW_ANTHROPIC__BASE_URL: fake.url } }
+  // The legacy Text Completions API and Claude 3 with prefills: the original's models, loaded
+  // from a catalog file (the built-ins point these names at current models).
+  options = { env: { ANTHROPIC_API_KEY: "sk-test", AIGW_ANTHROPIC__BASE_URL: fake.url }, catalog: legacyCatalog }
 })
 afterEach(() => fake.close())
 
