@@ -19,7 +19,10 @@ beforeEach(async () => {
   fake = await startFake()
   // The legacy Text Completions API and Claude 3 with prefills: the original's models, loaded
   // from a catalog file (the built-ins point these names at current models).
-  options = { env: { ANTHROPIC_API_KEY: "sk-test", AIGW_ANTHROPIC__BASE_URL: fake.url }, catalog: legacyCatalog }
+  options = {
+    env: { ANTHROPIC_API_KEY: "sk-test", AIGW_ANTHROPIC__BASE_URL: fake.url },
+    catalog: legacyCatalog,
+  }
 })
 afterEach(() => fake.close())
 

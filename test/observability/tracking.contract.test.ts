@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import { collectorPath, contextSchema, payloadDataSchema } from "../../src/observability/Tracking.ts"
 import { type FakeUpstream, hang, sendJson, startFake, status } from "../support/fakes/server.ts"
 import * as vertex from "../support/fakes/vertex.ts"
-import { type Gateway, startGateway } from "../support/gateway.ts"
+import { type Gateway, legacyModels, startGateway } from "../support/gateway.ts"
 
 let gateway: Gateway | undefined
 let collector: FakeUpstream | undefined
@@ -27,6 +27,7 @@ const start = async (collectorMode: "up" | "down" | "hang", batchSize: number) =
       : hang,
   )
   gateway = await startGateway({
+    ...legacyModels(),
     AIGW_SNOWPLOW__ENABLED: "true",
     AIGW_SNOWPLOW__ENDPOINT: collector.url,
     AIGW_SNOWPLOW__BATCH_SIZE: String(batchSize),
