@@ -86,6 +86,16 @@ export interface ModelEntry {
   readonly apiKey?: Redacted.Redacted<string>
   /** vertex-ai raw-predict: the model's publisher (default `mistralai`). */
   readonly publisher?: string
+  /**
+   * anthropic messages: whether the model takes `temperature`/`top_p`/`top_k` (default true).
+   * Current Claude models answer 400 to them, so their entries say false and none are sent.
+   */
+  readonly samplingParameters?: boolean
+  /**
+   * anthropic messages: whether the model continues a trailing assistant turn (default true).
+   * Current Claude models answer 400 to a prefill; for them it becomes an instruction.
+   */
+  readonly prefill?: boolean
 }
 
 export type CatalogDefaults = Readonly<Record<ProviderName, Readonly<Partial<Record<UseCase, string>>>>>
@@ -129,6 +139,8 @@ const entryFields = {
   baseUrl: Schema.NonEmptyString,
   apiKey: Schema.String,
   publisher: Schema.NonEmptyString,
+  samplingParameters: Schema.Boolean,
+  prefill: Schema.Boolean,
 }
 
 /** An entry of the file: any subset of fields, merged over a built-in entry of the same name. */

@@ -8,7 +8,7 @@ import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import * as anthropic from "../support/fakes/anthropic.ts"
 import { gate, hang, sendSse, status } from "../support/fakes/server.ts"
-import { type Gateway, loadFixture, startGateway } from "../support/gateway.ts"
+import { type Gateway, legacyModels, loadFixture, startGateway } from "../support/gateway.ts"
 import { freePort } from "../support/process.ts"
 
 let gateway: Gateway | undefined
@@ -16,7 +16,9 @@ afterEach(async () => {
   await gateway?.close()
   gateway = undefined
 })
-const start = async (env: Record<string, string> = {}) => (gateway = await startGateway(env))
+const start = async (
+  env: Record<string, string> = {},
+) => (gateway = await startGateway({ ...legacyModels(), ...env }))
 
 const chat = ["duo_chat"]
 const nowSeconds = () => Math.floor(Date.now() / 1000)

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { ModelCatalog } from "../../src/models/catalog.ts"
 import * as anthropic from "../support/fakes/anthropic.ts"
 import { type FakeUpstream, gate, startFake, status } from "../support/fakes/server.ts"
+import { legacyCatalog } from "../support/legacyCatalog.ts"
 import { drain, failureOf, type HarnessOptions, run } from "./harness.ts"
 import { ChatModel, TextModel } from "../../src/models/modelCall.ts"
 
@@ -15,7 +16,12 @@ let options: HarnessOptions
 
 beforeEach(async () => {
   fake = await startFake()
-  options = { env: { ANTHROPIC_API_KEY: "sk-test", AIGW_ANTHROPIC__BASE_URL: fake.url } }
+  // The legacy Text Completions API and Claude 3 with prefills: the original's models, loaded
+  // from a catalog file (the built-ins point these names at current models).
+  options = {
+    env: { ANTHROPIC_API_KEY: "sk-test", AIGW_ANTHROPIC__BASE_URL: fake.url },
+    catalog: legacyCatalog,
+  }
 })
 afterEach(() => fake.close())
 

@@ -19,26 +19,104 @@ const resolve = (file: unknown, ...args: Parameters<ModelCatalog["Service"]["res
     ),
   )
 
+/** The upstream ids the built-ins may send: the providers' current models (docs/models.md). */
+const currentIds = ["claude-sonnet-5-5", "claude-haiku-5-5", "codestral-2", "gemini-3.5-flash"]
+
+/**
+ * Upstream ids the providers have retired (Anthropic's model deprecations page; Mistral's model
+ * catalog; Vertex AI's model versions page). None may be reached by default.
+ */
+const retiredIds = [
+  "claude-instant-1.1",
+  "claude-instant-1.2",
+  "claude-2.0",
+  "claude-2.1",
+  "claude-3-opus-20240229",
+  "claude-3-sonnet-20240229",
+  "claude-3-haiku-20240307",
+  "claude-3-5-sonnet-20240620",
+  "claude-3-5-sonnet-20241022",
+  "claude-3-5-haiku-20241022",
+  "claude-3-7-sonnet-20250219",
+  "claude-sonnet-4-20250514",
+  "claude-sonnet-4-5-20250929",
+  "code-gecko@002",
+  "code-bison@002",
+  "text-bison@002",
+  "codestral-2405",
+  "codestral-2501",
+  "gemini-2.5-flash",
+]
+
 describe("built-in catalog", () => {
   it.each([
-    ["code-gecko@002", "vertex-ai", 2048, ["completion"]],
-    ["code-bison@002", "vertex-ai", 4096, ["generation"]],
-    ["text-bison@002", "vertex-ai", 8192, ["generation"]],
-    ["claude-instant-1.1", "anthropic", 100_000, ["completion", "chat"]],
-    ["claude-instant-1.2", "anthropic", 100_000, ["completion", "chat"]],
-    ["claude-2.0", "anthropic", 100_000, ["generation", "chat"]],
-    ["claude-2.1", "anthropic", 200_000, ["generation", "chat"]],
-    ["claude-3-opus-20240229", "anthropic", 200_000, ["generation", "chat"]],
-    ["claude-3-sonnet-20240229", "anthropic", 200_000, ["generation", "chat"]],
-    ["claude-3-haiku-20240307", "anthropic", 200_000, ["generation", "chat"]],
-  ])("knows %s", (name, provider, contextTokens, useCases) => {
-    expect(builtin.models.get(name)).toMatchObject({
-      name,
-      provider,
-      contextTokens,
-      useCases,
-      upstream: name,
-    })
+    ["code-gecko@002", "vertex-ai", "codestral-2", "raw-predict", ["completion"]],
+    ["codestral@2405", "vertex-ai", "codestral-2", "raw-predict", ["completion"]],
+    ["code-bison@002", "vertex-ai", "gemini-3.5-flash", "gemini", ["generation"]],
+    ["text-bison@002", "vertex-ai", "gemini-3.5-flash", "gemini", ["generation"]],
+    ["claude-instant-1.1", "anthropic", "claude-haiku-5-5", "messages", ["completion", "generation", "chat"]],
+    ["claude-instant-1.2", "anthropic", "claude-haiku-5-5", "messages", ["completion", "generation", "chat"]],
+    ["claude-3-haiku-20240307", "anthropic", "claude-haiku-5-5", "messages", [
+      "completion",
+      "generation",
+      "chat",
+    ]],
+    ["claude-3-5-haiku-20241022", "anthropic", "claude-haiku-5-5", "messages", [
+      "completion",
+      "generation",
+      "chat",
+    ]],
+    ["claude-2.0", "anthropic", "claude-sonnet-5-5", "messages", ["completion", "generation", "chat"]],
+    ["claude-2.1", "anthropic", "claude-sonnet-5-5", "messages", ["completion", "generation", "chat"]],
+    ["claude-3-opus-20240229", "anthropic", "claude-sonnet-5-5", "messages", [
+      "completion",
+      "generation",
+      "chat",
+    ]],
+    ["claude-3-sonnet-20240229", "anthropic", "claude-sonnet-5-5", "messages", [
+      "completion",
+      "generation",
+      "chat",
+    ]],
+    ["claude-3-5-sonnet-20240620", "anthropic", "claude-sonnet-5-5", "messages", [
+      "completion",
+      "generation",
+      "chat",
+    ]],
+    ["claude-3-5-sonnet-20241022", "anthropic", "claude-sonnet-5-5", "messages", [
+      "completion",
+      "generation",
+      "chat",
+    ]],
+    ["claude-3-7-sonnet-20250219", "anthropic", "claude-sonnet-5-5", "messages", [
+      "completion",
+      "generation",
+      "chat",
+    ]],
+    ["claude-sonnet-4-20250514", "anthropic", "claude-sonnet-5-5", "messages", [
+      "completion",
+      "generation",
+      "chat",
+    ]],
+    ["claude-sonnet-5-5", "anthropic", "claude-sonnet-5-5", "messages", ["completion", "generation", "chat"]],
+    ["claude-haiku-5-5", "anthropic", "claude-haiku-5-5", "messages", ["completion", "generation", "chat"]],
+  ])("maps %s to %s's current %s", (name, provider, upstream, api, useCases) => {
+    expect(builtin.models.get(name)).toMatchObject({ name, provider, upstream, api, useCases })
+  })
+
+  it("sends nothing to a retired upstream id, only to current ones", () => {
+    const upstreams = new Set([...builtin.models.values()].map((entry) => entry.upstream))
+    expect([...upstreams].filter((id) => retiredIds.includes(id))).toEqual([])
+    expect([...upstreams].sort()).toEqual([...currentIds].sort())
+  })
+
+  it("sends no sampling parameters or prefill to Claude models that refuse them", () => {
+    const claude = [...builtin.models.values()].filter((entry) => entry.provider === "anthropic")
+    expect(claude.length).toBeGreaterThan(0)
+    for (const entry of claude) {
+      expect(entry).toMatchObject({ samplingParameters: false, prefill: false })
+      expect(entry.parameters.temperature).toBeUndefined()
+    }
   })
 
   it("has the original's defaults per use case", async () => {
@@ -59,14 +137,14 @@ describe("built-in catalog", () => {
   })
 
   it("rejects a name of another provider or use case with UnknownModel naming it", async () => {
-    const wrongUseCase = await resolve(undefined, "anthropic", "completion", "claude-2.1")
+    const wrongUseCase = await resolve(undefined, "vertex-ai", "completion", "code-bison@002")
     const wrongProvider = await resolve(undefined, "vertex-ai", "completion", "claude-instant-1.2")
     const noDefault = await resolve(undefined, "vertex-ai", "chat")
     expect(Result.isFailure(wrongUseCase) && wrongUseCase.failure).toMatchObject({
       _tag: "UnknownModel",
-      model: "claude-2.1",
+      model: "code-bison@002",
     })
-    expect(Result.isFailure(wrongUseCase) && wrongUseCase.failure.message).toContain("claude-2.1")
+    expect(Result.isFailure(wrongUseCase) && wrongUseCase.failure.message).toContain("code-bison@002")
     expect(Result.isFailure(wrongProvider) && wrongProvider.failure).toMatchObject({
       model: "claude-instant-1.2",
       provider: "vertex-ai",
@@ -102,9 +180,10 @@ defaults:
       upstream: "claude-sonnet-4-5",
       api: "messages",
       contextTokens: 200_000,
-      useCases: ["generation", "chat"],
+      useCases: ["completion", "generation", "chat"],
       stopSequences: [],
-      parameters: { temperature: 0.2, maxTokens: 2048 },
+      parameters: { maxTokens: 2048 },
+      samplingParameters: false,
     })
     expect(catalog.models.get("codestral")).toMatchObject({ parameters: { temperature: 0, maxTokens: 64 } })
     expect(catalog.defaults["vertex-ai"]).toEqual({ completion: "codestral", generation: "code-bison@002" })
@@ -134,7 +213,7 @@ defaults:
         },
       },
     }, "needs a baseUrl"],
-    [{ defaults: { anthropic: { completion: "claude-2.1" } } }, "default completion model of anthropic"],
+    [{ defaults: { anthropic: { completion: "code-gecko@002" } } }, "default completion model of anthropic"],
     [{ models: { "claude-2.1": { parameters: { temperature: -1 } } } }, "claude-2.1"],
   ])("rejects an invalid file, naming what is wrong (%#)", (file, message) => {
     const result = makeCatalog(file, "bad.yaml")

@@ -17,24 +17,24 @@ import {
   status,
 } from "../support/fakes/server.ts"
 import * as vertex from "../support/fakes/vertex.ts"
+import { legacyCatalog, legacyCatalogWith } from "../support/legacyCatalog.ts"
 import { drain, failureOf, type HarnessOptions, run, testToken, typedFailure } from "./harness.ts"
 import { ChatModel, TextModel } from "../../src/models/modelCall.ts"
 
 let fake: FakeUpstream
 let options: HarnessOptions
 
-const catalog = {
-  models: {
-    "code-gecko@002": { upstream: "codestral-2501", api: "raw-predict" },
-    "gemini-flash": {
-      provider: "vertex-ai",
-      upstream: "gemini-2.5-flash",
-      api: "gemini",
-      useCases: ["generation", "chat"],
-      contextTokens: 1_000_000,
-    },
+/** The original's `:predict` models, and the names the rawPredict and Gemini cases use. */
+const catalog = legacyCatalogWith({
+  "code-gecko@002": { upstream: "codestral-2501", api: "raw-predict" },
+  "gemini-flash": {
+    provider: "vertex-ai",
+    upstream: "gemini-2.5-flash",
+    api: "gemini",
+    useCases: ["generation", "chat"],
+    contextTokens: 1_000_000,
   },
-}
+})
 
 beforeEach(async () => {
   fake = await startFake()
@@ -44,6 +44,7 @@ beforeEach(async () => {
       AIGW_VERTEX_TEXT_MODEL__LOCATION: "us-central1",
       AIGW_VERTEX_TEXT_MODEL__ENDPOINT: fake.url,
     },
+    catalog: legacyCatalog,
   }
 })
 afterEach(() => fake.close())

@@ -8,7 +8,7 @@ import { eventually } from "../support/eventually.ts"
 import * as anthropic from "../support/fakes/anthropic.ts"
 import { gate, sendSse, status } from "../support/fakes/server.ts"
 import * as vertex from "../support/fakes/vertex.ts"
-import { type Gateway, startGateway } from "../support/gateway.ts"
+import { type Gateway, legacyModels, startGateway } from "../support/gateway.ts"
 
 let gateway: Gateway | undefined
 afterEach(async () => {
@@ -27,7 +27,7 @@ const accessLines = (app: Gateway) => app.logs().filter((line) => line.logger ==
 
 describe("access log fields", () => {
   it("carry the model, language, inference duration and auth outcome", async () => {
-    gateway = await startGateway()
+    gateway = await startGateway(legacyModels())
     gateway.vertex.enqueue(vertex.predict("x"))
     await gateway.post("/v2/code/completions", completion)
     expect(accessLines(gateway)[0]).toMatchObject({
@@ -43,14 +43,14 @@ describe("access log fields", () => {
   })
 
   it("name the model error kind", async () => {
-    gateway = await startGateway()
+    gateway = await startGateway(legacyModels())
     gateway.vertex.enqueue(status(500), status(500))
     await gateway.post("/v2/code/completions", completion)
     expect(accessLines(gateway)[0]).toMatchObject({ model_error: "upstream_500", model_engine: "vertex-ai" })
   })
 
   it("say why a request was refused", async () => {
-    gateway = await startGateway()
+    gateway = await startGateway(legacyModels())
     await gateway.request("/v2/code/completions", { method: "POST", body: JSON.stringify(completion) })
     await gateway.post("/v2/code/completions", completion, ["duo_chat"])
     expect(accessLines(gateway).map((line) => [line.status_code, line.auth_outcome])).toEqual([
@@ -60,7 +60,7 @@ describe("access log fields", () => {
   })
 
   it("of a stream are written when the stream ends", async () => {
-    gateway = await startGateway()
+    gateway = await startGateway(legacyModels())
     const rest = gate()
     gateway.anthropic.enqueue((_, res) => sendSse(res, anthropic.completionStream(["a", rest, "b"])))
     const response = await gateway.post("/v2/code/generations", {
@@ -91,7 +91,7 @@ describe("access log fields", () => {
 
 describe("debug step logs", () => {
   it("show inputs, prompt, and raw and processed completion, each with the correlation id", async () => {
-    gateway = await startGateway()
+    gateway = await startGateway(legacyModels())
     gateway.vertex.enqueue(vertex.predict("x\n\n\ndef other():\n    pass"))
     await gateway.request("/v2/code/completions", {
       method: "POST",
@@ -119,7 +119,7 @@ describe("debug step logs", () => {
 
 describe("secrets in logs", () => {
   it("never appear, at debug level, on any route or outcome", async () => {
-    gateway = await startGateway({ AIGW_LOGGING__LEVEL: "debug" })
+    gateway = await startGateway({ ...legacyModels(), AIGW_LOGGING__LEVEL: "debug" })
     const headers = await gateway.headers(["code_suggestions", "duo_chat"])
     const token = headers.authorization!.slice("Bearer ".length)
     gateway.vertex.enqueue(vertex.predict("x"), status(500), status(500))

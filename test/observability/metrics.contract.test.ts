@@ -8,7 +8,7 @@ import { eventually } from "../support/eventually.ts"
 import * as anthropic from "../support/fakes/anthropic.ts"
 import { gate, sendSse, status } from "../support/fakes/server.ts"
 import * as vertex from "../support/fakes/vertex.ts"
-import { type Gateway, startGateway } from "../support/gateway.ts"
+import { type Gateway, legacyModels, startGateway } from "../support/gateway.ts"
 
 let gateway: Gateway | undefined
 afterEach(async () => {
@@ -41,7 +41,7 @@ const completion = (file: Record<string, unknown> = {}, extra: Record<string, un
 
 describe("HTTP metrics", () => {
   it("count requests by route template, method and status class, with the original's buckets", async () => {
-    gateway = await startGateway()
+    gateway = await startGateway(legacyModels())
     gateway.vertex.enqueue(vertex.predict("x"), vertex.predict("x"))
     await gateway.post("/v2/code/completions", completion())
     await gateway.post("/ai/v2/code/completions", completion())
@@ -82,6 +82,7 @@ describe("HTTP metrics", () => {
 describe("model call metrics", () => {
   it("count calls, durations, failures by kind and characters per vendor", async () => {
     gateway = await startGateway({
+      ...legacyModels(),
       AIGW_MODEL_ENGINE_CONCURRENCY_LIMITS: JSON.stringify({ "vertex-ai": { "code-gecko@002": 7 } }),
     })
     gateway.vertex.enqueue(vertex.predict("return x"), status(500), status(500))
@@ -110,7 +111,7 @@ describe("model call metrics", () => {
   })
 
   it("measure a stream to its last chunk, and release the in-flight gauge", async () => {
-    gateway = await startGateway()
+    gateway = await startGateway(legacyModels())
     const second = gate()
     gateway.anthropic.enqueue((_, res) => sendSse(res, anthropic.completionStream(["a", second, "b"])))
     const sentAt = performance.now()
@@ -157,7 +158,7 @@ describe("model call metrics", () => {
 
 describe("code suggestion metrics", () => {
   it("count language, experiments, prompt sizes, symbols and telemetry", async () => {
-    gateway = await startGateway()
+    gateway = await startGateway(legacyModels())
     gateway.vertex.enqueue(vertex.predict("x"))
     const big = "import os\nimport sys\n\ndef helper(a, b):\n    return a\n" +
       "value = compute()\n".repeat(3_000)
@@ -228,7 +229,7 @@ describe("code suggestion metrics", () => {
   })
 
   it("include the process and event-loop metrics", async () => {
-    gateway = await startGateway({ AIGW_MOCK_MODEL_RESPONSES: "true" })
+    gateway = await startGateway({ ...legacyModels(), AIGW_MOCK_MODEL_RESPONSES: "true" })
     const text = await gateway.scrape()
     expect(text).toMatch(/^process_cpu_seconds_total \d/m)
     expect(text).toMatch(/^process_resident_memory_bytes \d/m)

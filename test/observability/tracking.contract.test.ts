@@ -8,7 +8,7 @@ import { collectorPath, contextSchema, payloadDataSchema } from "../../src/obser
 import { eventually } from "../support/eventually.ts"
 import { type FakeUpstream, hang, sendJson, startFake, status } from "../support/fakes/server.ts"
 import * as vertex from "../support/fakes/vertex.ts"
-import { type Gateway, startGateway } from "../support/gateway.ts"
+import { type Gateway, legacyModels, startGateway } from "../support/gateway.ts"
 
 let gateway: Gateway | undefined
 let collector: FakeUpstream | undefined
@@ -28,6 +28,7 @@ const start = async (collectorMode: "up" | "down" | "hang", batchSize: number) =
       : hang,
   )
   gateway = await startGateway({
+    ...legacyModels(),
     AIGW_SNOWPLOW__ENABLED: "true",
     AIGW_SNOWPLOW__ENDPOINT: collector.url,
     AIGW_SNOWPLOW__BATCH_SIZE: String(batchSize),

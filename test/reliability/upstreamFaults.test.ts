@@ -19,15 +19,18 @@ import { gate, type Handler, sendSse, status } from "../support/fakes/server.ts"
 import * as vertex from "../support/fakes/vertex.ts"
 import { type Gateway, startGateway } from "../support/gateway.ts"
 import { startOidcProvider } from "../support/oidcProvider.ts"
+import { legacyCatalogWith } from "../support/legacyCatalog.ts"
 import { freePort } from "../support/process.ts"
 import { authHeaders, gitlabClaims } from "../support/tokens.ts"
 
+/** The original's models (the fakes answer in their shapes), with short timeouts. */
 const catalogFile = () => {
-  const file = join(mkdtempSync(join(tmpdir(), "aigw-faults-")), "models.yaml")
-  writeFileSync(
-    file,
-    "models:\n  claude-2.1:\n    timeoutSeconds: 0.3\n  code-gecko@002:\n    timeoutSeconds: 0.3\n",
-  )
+  const file = join(mkdtempSync(join(tmpdir(), "aigw-faults-")), "models.json")
+  const catalog = legacyCatalogWith({
+    "claude-2.1": { timeoutSeconds: 0.3 },
+    "code-gecko@002": { timeoutSeconds: 0.3 },
+  })
+  writeFileSync(file, JSON.stringify(catalog))
   return file
 }
 

@@ -91,7 +91,7 @@ describe("SIGTERM during 100 open streams", () => {
   it("lets every stream finish, refuses new connections and exits 0", async () => {
     const release = gate()
     upstream = await startFake((_, res) =>
-      sendSse(res, anthropic.completionStream(["def reverse", release, "(s):\n", "    return s[::-1]\n"]))
+      sendSse(res, anthropic.messageStream(["def reverse", release, "(s):\n", "    return s[::-1]\n"]))
     )
     gateway = await startGateway("node", {
       ANTHROPIC_API_KEY: "sk-ant-test",

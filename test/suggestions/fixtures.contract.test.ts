@@ -7,11 +7,18 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import * as anthropic from "../support/fakes/anthropic.ts"
 import { gate, sendSse } from "../support/fakes/server.ts"
 import * as vertex from "../support/fakes/vertex.ts"
-import { type Gateway, loadFixture, readChunks, startGateway, vertexProject } from "../support/gateway.ts"
+import {
+  type Gateway,
+  legacyModels,
+  loadFixture,
+  readChunks,
+  startGateway,
+  vertexProject,
+} from "../support/gateway.ts"
 
 let gateway: Gateway
 beforeEach(async () => {
-  gateway = await startGateway()
+  gateway = await startGateway(legacyModels())
 })
 afterEach(async () => {
   await gateway.close()

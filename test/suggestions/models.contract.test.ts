@@ -12,7 +12,7 @@ import { countTokens } from "../../src/suggestions/tokens.ts"
 import * as anthropic from "../support/fakes/anthropic.ts"
 import { gate, hang, sendSse, status } from "../support/fakes/server.ts"
 import * as vertex from "../support/fakes/vertex.ts"
-import { type Gateway, startGateway } from "../support/gateway.ts"
+import { type Gateway, legacyModels, startGateway } from "../support/gateway.ts"
 import { freePort } from "../support/process.ts"
 
 let gateway: Gateway | undefined
@@ -20,7 +20,9 @@ afterEach(async () => {
   await gateway?.close()
   gateway = undefined
 })
-const start = async (env: Record<string, string> = {}) => (gateway = await startGateway(env))
+const start = async (
+  env: Record<string, string> = {},
+) => (gateway = await startGateway({ ...legacyModels(), ...env }))
 
 const catalogFile = (yaml: string) => {
   const file = join(mkdtempSync(join(tmpdir(), "aigw-catalog-")), "models.yaml")

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import { completionOps } from "../../src/suggestions/PostProcessor.ts"
 import * as anthropic from "../support/fakes/anthropic.ts"
 import * as vertex from "../support/fakes/vertex.ts"
-import { type Gateway, startGateway } from "../support/gateway.ts"
+import { type Gateway, legacyModels, startGateway } from "../support/gateway.ts"
 
 let gateway: Gateway | undefined
 afterEach(async () => {
@@ -25,7 +25,7 @@ const complete = async (
   file: { prefix: string; suffix?: string; name?: string },
   modelAnswer: string,
 ) => {
-  gateway = await startGateway(env)
+  gateway = await startGateway({ ...legacyModels(), ...env })
   gateway.vertex.enqueue(vertex.predict(modelAnswer))
   const response = await gateway.post("/v2/code/completions", {
     current_file: {
@@ -106,7 +106,7 @@ describe("the whole completion pipeline", () => {
 
 describe("generations", () => {
   const generate = async (provider: "vertex-ai" | "anthropic", prefix: string, modelAnswer: string) => {
-    gateway = await startGateway()
+    gateway = await startGateway(legacyModels())
     if (provider === "vertex-ai") gateway.vertex.enqueue(vertex.predict(modelAnswer))
     else gateway.anthropic.enqueue(anthropic.completion(modelAnswer))
     const response = await gateway.post("/v2/code/generations", {

@@ -119,6 +119,27 @@ describe("trim_by_min_allowed_context", () => {
       "y = x * 2\n  y\nend\n\ndef g\nend\n",
       "y = x * 2\n  y\nend",
     ],
+    [
+      "ruby: a method body in a class stops at the method's end, before the class's",
+      "a.rb",
+      "class A\n  def f(x)\n    ",
+      "y = x * 2\n    y\n  end\nend\n",
+      "y = x * 2\n    y\n  end",
+    ],
+    [
+      "python: a for body stops before the dedented yield after the loop",
+      "a.py",
+      "def gen(items):\n    total = 0\n    for item in items:\n        ",
+      "total += item\n    yield total\n",
+      "total += item",
+    ],
+    [
+      "python: an if in a for body stops at the for's end, before the dedented yield",
+      "a.py",
+      "def gen(items):\n    for item in items:\n        ",
+      "if item:\n            yield item\n    yield None\n",
+      "if item:\n            yield item",
+    ],
   ])("%s", (_, fileName, prefix, completion, expected) => {
     expect(run(trimByMinAllowedContext, fileName, prefix, completion)).toBe(expected)
   })
@@ -190,6 +211,13 @@ describe("fix_end_block_errors", () => {
     ["dropping the tail would leave broken code", "a.py", "def f(", "x", "x):\n    pass\n"],
     ["there is no suffix", "a.go", "package main\nfunc f() {\n", "}", ""],
     ["a language without a grammar", "a.kt", "fun f() {\n", "}", "}\n"],
+    [
+      "the prefix holds an unbalanced quote on an earlier line, far before the cursor",
+      "a.py",
+      `greeting = "hello\n${"x = 1\n".repeat(800)}def say_hi(s: str`,
+      "):",
+      "):\n    print(s)\n",
+    ],
   ])("keeps the completion when %s", (_, fileName, prefix, completion, suffix) => {
     expect(run(fixEndBlockErrors, fileName, prefix, completion, suffix)).toBe(completion)
   })

@@ -3,7 +3,7 @@
  * whole app (mock models, real middleware, real signed tokens).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Gateway, startGateway } from "../support/gateway.ts"
+import { type Gateway, legacyModels, startGateway } from "../support/gateway.ts"
 
 let gateway: Gateway
 beforeAll(async () => {
@@ -138,7 +138,7 @@ describe("model names", () => {
     expect(detail[0]!.msg).toContain("claude-2.1")
     await expectRejectedAt(
       "/v2/code/generations",
-      completion({ model_provider: "anthropic", model_name: "claude-instant-1.2" }),
+      completion({ model_provider: "vertex-ai", model_name: "codestral@2405" }),
       ["body", "model_name"],
     )
   })
@@ -150,6 +150,10 @@ describe("model names", () => {
     ["/v2/code/generations", "anthropic", "claude-2.0"],
     ["/v2/code/generations", "anthropic", "claude-3-haiku-20240307"],
     ["/v2/code/generations", "vertex-ai", "code-bison@002"],
+    ["/v2/code/completions", "vertex-ai", "codestral@2405"],
+    ...["claude-2.1", "claude-3-5-sonnet-20240620", "claude-sonnet-4-20250514", "claude-haiku-5-5"].flatMap((
+      model,
+    ) => [["/v2/code/completions", "anthropic", model], ["/v2/code/generations", "anthropic", model]]),
   ])("%s accepts %s %s", async (path, provider, model) => {
     await expectAccepted(path, completion({ model_provider: provider, model_name: model }))
   })
@@ -177,21 +181,8 @@ describe("prompt_version", () => {
     )
   })
 
-  it("3 with a model that takes text only is 422, not 500", async () => {
-    await expectRejectedAt(
-      "/v2/code/generations",
-      completion({
-        prompt_version: 3,
-        model_provider: "vertex-ai",
-        prompt: [{ role: "user", content: "x" }],
-      }),
-      ["body", "prompt_version"],
-    )
-  })
-
-  it("3 with a null model_name resolves the provider's default model instead of failing", async () => {
-    // The built-in default generation model (claude-2.0) takes text only: a clear 422, not a 500.
-    const detail = await expectRejectedAt(
+  it("3 with a null model_name uses the provider's default generation model, which takes messages", async () => {
+    await expectAccepted(
       "/v2/code/generations",
       completion({
         prompt_version: 3,
@@ -199,18 +190,55 @@ describe("prompt_version", () => {
         model_name: null,
         prompt: [{ role: "user", content: "x" }],
       }),
-      ["body", "prompt_version"],
     )
-    expect(detail[0]!.msg).toContain("claude-2.0")
-    await expectAccepted(
-      "/v2/code/generations",
-      completion({
-        prompt_version: 3,
-        model_provider: "anthropic",
-        model_name: "claude-3-haiku-20240307",
-        prompt: [{ role: "user", content: "x" }],
-      }),
-    )
+  })
+
+  describe("with the original's models from a catalog file", () => {
+    let builtinGateway: Gateway
+    beforeAll(async () => {
+      builtinGateway = gateway
+      gateway = await startGateway({ ...legacyModels(), AIGW_MOCK_MODEL_RESPONSES: "true" })
+    })
+    afterAll(async () => {
+      await gateway.close()
+      gateway = builtinGateway
+    })
+
+    it("3 with a model that takes text only is 422, not 500", async () => {
+      await expectRejectedAt(
+        "/v2/code/generations",
+        completion({
+          prompt_version: 3,
+          model_provider: "vertex-ai",
+          prompt: [{ role: "user", content: "x" }],
+        }),
+        ["body", "prompt_version"],
+      )
+    })
+
+    it("3 with a null model_name resolves the provider's default model instead of failing", async () => {
+      // The original's default generation model (claude-2.0) takes text only: a clear 422, not a 500.
+      const detail = await expectRejectedAt(
+        "/v2/code/generations",
+        completion({
+          prompt_version: 3,
+          model_provider: "anthropic",
+          model_name: null,
+          prompt: [{ role: "user", content: "x" }],
+        }),
+        ["body", "prompt_version"],
+      )
+      expect(detail[0]!.msg).toContain("claude-2.0")
+      await expectAccepted(
+        "/v2/code/generations",
+        completion({
+          prompt_version: 3,
+          model_provider: "anthropic",
+          model_name: "claude-3-haiku-20240307",
+          prompt: [{ role: "user", content: "x" }],
+        }),
+      )
+    })
   })
 
   it("4 is 422", async () => {

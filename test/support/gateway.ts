@@ -8,6 +8,7 @@ import { join } from "node:path"
 import { startTestApp, type TestApp } from "./app.ts"
 import { type FakeUpstream, startFake } from "./fakes/server.ts"
 import { type OidcProvider, startOidcProvider } from "./oidcProvider.ts"
+import { legacyCatalogFile } from "./legacyCatalog.ts"
 import { authHeaders, customersDotClaims, gitlabClaims } from "./tokens.ts"
 
 export interface Gateway extends TestApp {
@@ -27,6 +28,12 @@ export interface Gateway extends TestApp {
 }
 
 export const vertexProject = "test-project"
+
+/**
+ * The environment that loads the original's models from a catalog file (legacyCatalog.ts), for
+ * tests whose fakes answer in the April-2024 upstream shapes (`:predict`, Text Completions).
+ */
+export const legacyModels = (): Record<string, string> => ({ AIGW_MODELS__CATALOG_FILE: legacyCatalogFile() })
 
 export const startGateway = async (env: Readonly<Record<string, string>> = {}): Promise<Gateway> => {
   const oidc = await startOidcProvider()

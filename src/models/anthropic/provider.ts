@@ -1,6 +1,8 @@
 /**
  * The Anthropic provider: Messages API (JSON and SSE) through the SDK, or the legacy Text
  * Completions API (`/v1/complete`, which the SDK no longer wraps) for `text-completions` models.
+ * For models that refuse prefills, a repeat of the text the answer was asked to continue is
+ * dropped (echo.ts).
  */
 import { Context, Effect, Layer, Redacted } from "effect"
 import { AppConfig } from "../../config/AppConfig.ts"
@@ -14,7 +16,8 @@ import {
   defaultAnthropicBaseUrl,
   makeAnthropicClients,
 } from "./client.ts"
-import { anthropicDefaults, messagesBody, textCompletionBody } from "./request.ts"
+import { streamWithoutEcho, withoutEcho } from "./echo.ts"
+import { anthropicDefaults, messagesRequest, textCompletionBody } from "./request.ts"
 import {
   completionEvent,
   fromAnthropicError,
@@ -43,11 +46,11 @@ export const makeAnthropicProvider = (clients: AnthropicClients): Provider => {
           catch: onError,
         }).pipe(Effect.map((answer) => answer.completion ?? ""))
       }
-      const body = messagesBody(call.entry, call.prompt, parameters)
+      const { body, echo } = messagesRequest(call.entry, call.prompt, parameters)
       return Effect.tryPromise({
         try: (signal) => client.messages.create({ ...body, stream: false }, { headers, signal }),
         catch: onError,
-      }).pipe(Effect.map(messageText))
+      }).pipe(Effect.map((message) => withoutEcho(messageText(message), echo)))
     },
 
     stream: (call) => {
@@ -69,12 +72,12 @@ export const makeAnthropicProvider = (clients: AnthropicClients): Provider => {
         )
         return requireEnd(events, completionEvent, truncated)
       }
-      const body = messagesBody(call.entry, call.prompt, parameters)
+      const { body, echo } = messagesRequest(call.entry, call.prompt, parameters)
       const events = fromSdkStream(
         (signal) => client.messages.create({ ...body, stream: true }, { headers, signal }),
         onError,
       )
-      return requireEnd(events, messageEvent, truncated)
+      return streamWithoutEcho(requireEnd(events, messageEvent, truncated), echo)
     },
   }
 }

@@ -3,9 +3,12 @@
  * the cursor already has. When the completion ends with the suffix's first non-empty line and the
  * code parses without errors once that tail is dropped, drop it (prefix `def say_hi(s: str`,
  * completion `):`, suffix `):…` → `""`). Otherwise keep the completion.
+ *
+ * The whole file is parsed, as the original did: an error anywhere (an unbalanced quote on an
+ * earlier line) keeps the completion. A window would miss it. The parse only happens when the
+ * completion ends with the suffix's first line, which is rare.
  */
 import type { Op } from "./op.ts"
-import { windowEnd, windowStart } from "./window.ts"
 
 const firstNonEmptyLine = (text: string): string | undefined => {
   for (const line of text.split("\n")) {
@@ -21,6 +24,6 @@ export const fixEndBlockErrors: Op = ({ prefix, suffix, completion, parse }) => 
   const trimmed = completion.trimEnd()
   if (closer === undefined || !trimmed.endsWith(closer)) return completion
   const withoutTail = trimmed.slice(0, trimmed.length - closer.length)
-  const code = prefix.slice(windowStart(prefix)) + withoutTail + suffix.slice(0, windowEnd(suffix))
+  const code = prefix + withoutTail + suffix
   return parse(code, (tree) => !tree.rootNode.hasError) === true ? withoutTail : completion
 }
