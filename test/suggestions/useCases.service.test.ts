@@ -17,15 +17,22 @@ import { PostProcessor } from "../../src/suggestions/PostProcessor.ts"
 import { Preparation } from "../../src/suggestions/Preparation.ts"
 import type { Suggestion } from "../../src/suggestions/Suggestion.ts"
 import { TreeSitter } from "../../src/suggestions/treesitter.ts"
+import { legacyCatalog } from "../support/legacyCatalog.ts"
 
-const UseCases = Layer.mergeAll(Completions.layer, Generations.layer).pipe(
-  Layer.provide(Layer.mergeAll(Preparation.layer, PostProcessor.layer, Experiments.layer)),
-  Layer.provide(
-    Layer.mergeAll(TextModel.layerMock, ChatModel.layerMock, ModelCatalog.layerFrom(), Tracking.layerOff),
-  ),
-  Layer.provide(TreeSitter.layer),
-  Layer.provideMerge(Layer.mergeAll(Metrics.layer, AppConfig.layerTest({}))),
-)
+const useCases = (catalog?: unknown) =>
+  Layer.mergeAll(Completions.layer, Generations.layer).pipe(
+    Layer.provide(Layer.mergeAll(Preparation.layer, PostProcessor.layer, Experiments.layer)),
+    Layer.provide(
+      Layer.mergeAll(
+        TextModel.layerMock,
+        ChatModel.layerMock,
+        ModelCatalog.layerFrom(catalog),
+        Tracking.layerOff,
+      ),
+    ),
+    Layer.provide(TreeSitter.layer),
+    Layer.provideMerge(Layer.mergeAll(Metrics.layer, AppConfig.layerTest({}))),
+  )
 
 const completion = (overrides: Partial<CompletionInput> = {}): CompletionInput => ({
   promptVersion: 1,
@@ -54,7 +61,7 @@ const asked = (suggestion: Suggestion) => {
   return JSON.parse(text.slice("echo: ".length))
 }
 
-layer(UseCases)("Completions", (it) => {
+layer(useCases())("Completions", (it) => {
   it.effect("fills in the middle on the default Vertex model, with both sides of the cursor", () =>
     Effect.gen(function* () {
       const suggestion = yield* (yield* Completions).complete(completion())
@@ -141,7 +148,7 @@ const askedStreaming = (suggestion: Suggestion) =>
     return JSON.parse(text.slice("echo: ".length))
   })
 
-layer(UseCases)("Generations", (it) => {
+layer(useCases())("Generations", (it) => {
   it.effect("post-processes a whole answer: only the text inside the <new_code> tags, after a newline", () =>
     Effect.gen(function* () {
       // The echo repeats the instruction, whose "between <new_code> and </new_code>" is the only
@@ -189,7 +196,9 @@ layer(UseCases)("Generations", (it) => {
       assert.deepStrictEqual(request.messages, [{ role: "user", content: "write add" }])
       assert.deepStrictEqual(request.parameters, { stopSequences: ["</new_code>"] })
     }))
+})
 
+layer(useCases(legacyCatalog))("Generations on a text-only model", (it) => {
   it.effect("refuses messages for a model that takes text only", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip((yield* Generations).generate(generation({
