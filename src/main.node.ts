@@ -16,6 +16,7 @@ import { AppConfig, type AppConfigShape, parseAppConfig } from "./config/AppConf
 import { developmentDefaults } from "./config/development.ts"
 import { mergeDotenv } from "./config/dotenv.ts"
 import { catalogFileProblem } from "./models/catalog.ts"
+import { routerConfig } from "./http/middleware/pipeline.ts"
 import { MetricsRoutes } from "./observability/metricsRoutes.ts"
 
 /** How long in-flight requests and streams may run on after a shutdown signal (SPEC §8). */
@@ -45,7 +46,7 @@ export const makeApiServer = (http: AppConfigShape["http"]) => {
  * interruption (a signal) stops accepting and lets in-flight requests finish within the grace.
  */
 export const nodeServer = <E, R>(config: AppConfigShape, app: Layer.Layer<never, E, R>) =>
-  HttpRouter.serve(app, { disableLogger: true }).pipe(
+  HttpRouter.serve(app, { disableLogger: true, routerConfig }).pipe(
     Layer.provide(NodeHttpServer.layer(() => makeApiServer(config.http), {
       host: config.fastapi.apiHost,
       port: config.fastapi.apiPort,
