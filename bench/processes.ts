@@ -115,6 +115,9 @@ export const startAigw = async (
       METADATA_SERVER_DETECTION: "none",
       AIGW_FASTAPI__API_HOST: "127.0.0.1",
       AIGW_FASTAPI__API_PORT: String(port),
+      // Its own metrics port, so a gateway already running here does not stop the bench.
+      AIGW_FASTAPI__METRICS_HOST: "127.0.0.1",
+      AIGW_FASTAPI__METRICS_PORT: String(await freePort()),
       ...env,
     },
     cpus,

@@ -4,7 +4,8 @@
  * connections, then the SPEC's ratio targets computed from this run.
  *
  * Options: --duration <s> per measurement (default 3), --warmup <s> per scenario (default 1),
- * --connections 1,50, --only a,b,c,d2,d20,d100,e0,e (scenario ids), --pin (taskset: aigw and
+ * --connections 1,50, --only a,b,c,d2,d20,d100,e0,e,hostile (scenario ids; hostile: one
+ * request at a time of each hostile 100,000-character input, see hostile.ts), --pin (taskset: aigw and
  * the bare proxy on core 0, the fake upstream and this load generator on core 1),
  * --json <file> (the rows as JSON too), --node-args "<flags>" for aigw's Node (e.g.
  * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a scenario).
@@ -13,6 +14,7 @@ import { execFileSync } from "node:child_process"
 import { writeFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
 import { parseArgs } from "node:util"
+import { hostileTable, runHostile } from "./hostile.ts"
 import { type LoadResult, type LoadTarget, runAutocannon, runStreams } from "./load.ts"
 import { type Child, cpuMs, rssSampler } from "./processes.ts"
 import { startWorld, type World } from "./setup.ts"
@@ -210,6 +212,8 @@ const main = async () => {
   const nodeArgs = options["node-args"]?.split(" ").filter((arg) => arg !== "") ?? []
   const world = await startWorld({ ...(pin ? { server: "0", upstream: "1" } : {}), nodeArgs })
   const rows: Array<Row> = []
+  const only = options.only?.split(",")
+  let hostile = ""
   const chosen = options.only === undefined
     ? scenarios
     : scenarios.filter((scenario) => options.only!.split(",").includes(scenario.id))
@@ -227,10 +231,14 @@ const main = async () => {
         rows.push(row)
       }
     }
+    if (only === undefined || only.includes("hostile")) hostile = hostileTable(await runHostile(world))
   } finally {
     await world.close()
   }
-  process.stdout.write(`\n${describeMachine()}\n\n${table(rows)}\n\n${targetsReport(rows)}\n`)
+  if (rows.length > 0) {
+    process.stdout.write(`\n${describeMachine()}\n\n${table(rows)}\n\n${targetsReport(rows)}\n`)
+  }
+  if (hostile !== "") process.stdout.write(`\n${hostile}`)
   process.stdout.write(
     "\nmean ms = connections / req/s (time in flight); p50/p99: autocannon's latency (whole ms) for requests, " +
       "time to first byte for streams (e); CPU and RSS are the process serving the row.\n",

@@ -9,7 +9,7 @@ import { HttpApiBuilder, HttpApiScalar, HttpApiSwagger } from "effect/http-api"
 import * as AuthMiddleware from "./auth/middleware.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { Api } from "./http/api.ts"
-import { requestPipeline } from "./http/middleware/pipeline.ts"
+import { requestPipeline, routerConfig } from "./http/middleware/pipeline.ts"
 import { ChatAgent } from "./chat/ChatAgent.ts"
 import { MonitoringHandlers } from "./http/monitoringHandlers.ts"
 import { ChatHandlers } from "./http/v1ChatHandlers.ts"
@@ -129,5 +129,5 @@ export const makeRuntimeLayer = <E>(options: RuntimeLayerOptions<E>) =>
 export const makeWebHandler = <E>(options: RuntimeLayerOptions<E>) =>
   HttpRouter.toWebHandler(
     AppLayer.pipe(Layer.provideMerge(makeRuntimeLayer(options)), Layer.provide(HttpServer.layerServices)),
-    { disableLogger: true },
+    { disableLogger: true, routerConfig },
   )

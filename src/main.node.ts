@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import { AppLayer, makeRuntimeLayer } from "./app.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
+import { routerConfig } from "./http/middleware/pipeline.ts"
 import { MetricsRoutes } from "./observability/metricsRoutes.ts"
 import { loadConfiguration } from "./startup.ts"
 
@@ -20,12 +21,31 @@ import { loadConfiguration } from "./startup.ts"
 export const shutdownGrace = "30 seconds"
 
 /**
+ * The API's Node server with the limits on slow clients and open sockets: the whole request
+ * within `AIGW_HTTP__BODY_TIMEOUT_SECONDS` and its headers within
+ * `AIGW_HTTP__HEADERS_TIMEOUT_SECONDS` (Node answers 408 and closes the connection), at most
+ * `AIGW_HTTP__MAX_CONNECTIONS` sockets (further ones are closed at once).
+ */
+export const makeApiServer = (http: AppConfigShape["http"]) => {
+  const requestTimeout = http.bodyTimeoutSeconds * 1000
+  const server = createServer({
+    keepAliveTimeout: 65_000,
+    requestTimeout,
+    headersTimeout: Math.min(http.headersTimeoutSeconds * 1000, requestTimeout),
+    // Node checks both timeouts on this interval; its default (30 s) could double them.
+    connectionsCheckingInterval: Math.min(1000, requestTimeout),
+  })
+  server.maxConnections = http.maxConnections
+  return server
+}
+
+/**
  * The Node HTTP server for an app layer: listens on the configured host and port, and on
  * interruption (a signal) stops accepting and lets in-flight requests finish within the grace.
  */
 export const nodeServer = <E, R>(config: AppConfigShape, app: Layer.Layer<never, E, R>) =>
-  HttpRouter.serve(app, { disableLogger: true }).pipe(
-    Layer.provide(NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), {
+  HttpRouter.serve(app, { disableLogger: true, routerConfig }).pipe(
+    Layer.provide(NodeHttpServer.layer(() => makeApiServer(config.http), {
       host: config.fastapi.apiHost,
       port: config.fastapi.apiPort,
       gracefulShutdownTimeout: shutdownGrace,

@@ -118,7 +118,7 @@ const make = (options: AuthenticatorOptions) =>
           yield* Clock.currentTimeMillis,
         )
         if (outcome._tag === "NoKey") {
-          const refreshed = yield* jwks.refreshForUnknownKey
+          const refreshed = yield* jwks.refreshForUnknownKey(parsed)
           if (refreshed.generation !== keySet.generation) {
             keySet = refreshed
             outcome = yield* verifyWithKeys(token, parsed, keySet, policy, yield* Clock.currentTimeMillis)

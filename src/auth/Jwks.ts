@@ -9,9 +9,11 @@
  * - Keys are kept 24 h, then fetched again in the background, so no request waits for it.
  *   A provider that fails keeps its last good keys and is retried in the background with a
  *   backoff (1 s, doubling, up to 5 min); the other providers' keys are unaffected.
- * - A token naming a key we do not hold asks for a refresh, at most once per 60 s (within 60 s
- *   of a failed fetch it waits for it at most 2 s, so a hung provider costs one timeout), so a key
- *   rotation is picked up at once while garbage tokens cannot make us hammer the providers.
+ * - A token naming a key we do not hold asks for a refresh. The throttle is per provider (the
+ *   one whose issuer the token claims) and per `kid`: the same kid refreshes at most once per
+ *   60 s, and one provider's unknown kids at most 10 times per 60 s. So a garbage kid does not
+ *   block a real rotation, and garbage tokens cannot make us hammer the providers. Within 60 s
+ *   of a failed fetch a request waits for it at most 2 s, so a hung provider costs one timeout.
  */
 import { Clock, Context, Deferred, Duration, Effect, Layer, Ref, Scope } from "effect"
 import { HttpClient } from "effect/http"
@@ -42,10 +44,16 @@ export interface JwksShape {
   /** The current keys; waits for the first fetch when it has not finished yet. */
   readonly current: Effect.Effect<KeySet>
   /**
-   * Fetches again because a token named a key we do not hold, unless that was done less than
-   * the throttle interval ago; returns the keys after it.
+   * Fetches again because a token named a key we do not hold, unless the throttle of its
+   * provider and kid says no; returns the keys after it.
    */
-  readonly refreshForUnknownKey: Effect.Effect<KeySet>
+  readonly refreshForUnknownKey: (token: UnknownKey) => Effect.Effect<KeySet>
+}
+
+/** What an unverified token says about its key: its claimed issuer and its `kid`. */
+export interface UnknownKey {
+  readonly issuer: string
+  readonly kid: string | undefined
 }
 
 export interface JwksOptions {
@@ -54,8 +62,10 @@ export interface JwksOptions {
   readonly requestTimeout?: Duration.Input
   /** How long a complete key set is kept before it is fetched again. Default 24 h. */
   readonly cacheTtl?: Duration.Input
-  /** Minimum time between refreshes asked for by unknown keys. Default 60 s. */
+  /** Minimum time between refreshes asked for by the same unknown kid. Default 60 s. */
   readonly unknownKeyRefreshInterval?: Duration.Input
+  /** Refreshes one provider's unknown kids may ask for within that interval. Default 10. */
+  readonly unknownKeyRefreshesPerInterval?: number
   /** Backoff after a failed provider: first delay (default 1 s), doubled up to `retryMax` (5 min). */
   readonly retryInitial?: Duration.Input
   readonly retryMax?: Duration.Input
@@ -108,6 +118,7 @@ const make = (options: JwksOptions) =>
     const requestTimeout = options.requestTimeout ?? "10 seconds"
     const cacheTtl = options.cacheTtl ?? "24 hours"
     const throttleMillis = Duration.toMillis(options.unknownKeyRefreshInterval ?? "60 seconds")
+    const refreshesPerInterval = options.unknownKeyRefreshesPerInterval ?? 10
     const retryInitialMillis = Duration.toMillis(options.retryInitial ?? "1 second")
     const retryMaxMillis = Duration.toMillis(options.retryMax ?? "5 minutes")
 
@@ -118,7 +129,12 @@ const make = (options: JwksOptions) =>
     const layerContext = yield* Effect.context<HttpClient.HttpClient>()
     const state = yield* Ref.make<State>({ byProvider: new Map(), keySet: emptyKeySet, settled: false })
     const inFlight = yield* Ref.make<Deferred.Deferred<KeySet> | undefined>(undefined)
-    const lastUnknownKeyRefresh = yield* Ref.make<number | undefined>(undefined)
+    // Per provider (by the issuer a token claims; one shared entry for issuers of no loaded
+    // provider): when each recent refresh was allowed, and for which kid. At most
+    // `refreshesPerInterval` entries per provider survive an interval, so this stays small.
+    const recentRefreshes = yield* Ref.make<ReadonlyMap<string, ReadonlyArray<{ kid: string; at: number }>>>(
+      new Map(),
+    )
     // After a failed fetch, a request does not wait out another full timeout for an unknown key:
     // it waits briefly (a provider that is back answers at once), then gets the keys there are.
     const lastFailedFetch = yield* Ref.make<number | undefined>(undefined)
@@ -205,26 +221,38 @@ const make = (options: JwksOptions) =>
       (snapshot) => snapshot.settled ? Effect.succeed(snapshot.keySet) : refresh,
     )
 
-    const refreshForUnknownKey: Effect.Effect<KeySet> = Effect.gen(function* () {
-      const now = yield* Clock.currentTimeMillis
-      const failedAt = yield* Ref.get(lastFailedFetch)
-      const patience = failedAt !== undefined && now - failedAt < throttleMillis
-        ? <A>(keys: Effect.Effect<KeySet, never, A>) =>
-          Effect.timeoutOrElse(keys, {
-            duration: afterFailureWait,
-            orElse: () => Effect.map(Ref.get(state), (s) => s.keySet),
-          })
-        : <A>(keys: Effect.Effect<KeySet, never, A>) => keys
-      const allowed = yield* Ref.modify(
-        lastUnknownKeyRefresh,
-        (last): [boolean, number | undefined] =>
-          last !== undefined && now - last < throttleMillis ? [false, last] : [true, now],
+    /** Whether this provider and kid may refresh now; records the refresh when so. */
+    const allowRefresh = (token: UnknownKey, now: number, keySet: KeySet) =>
+      Ref.modify(
+        recentRefreshes,
+        (recent): [boolean, ReadonlyMap<string, ReadonlyArray<{ kid: string; at: number }>>] => {
+          const provider = keySet.keys.some((key) => key.issuer === token.issuer) ? token.issuer : ""
+          const kid = token.kid ?? ""
+          const kept = (recent.get(provider) ?? []).filter((entry) => now - entry.at < throttleMillis)
+          const allowed = kept.length < refreshesPerInterval && !kept.some((entry) => entry.kid === kid)
+          const next = new Map(recent)
+          next.set(provider, allowed ? [...kept, { kid, at: now }] : kept)
+          return [allowed, next]
+        },
       )
-      if (allowed) return yield* patience(refresh)
-      const running = yield* Ref.get(inFlight)
-      if (running !== undefined) return yield* patience(Deferred.await(running))
-      return (yield* Ref.get(state)).keySet
-    })
+
+    const refreshForUnknownKey = (token: UnknownKey): Effect.Effect<KeySet> =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const failedAt = yield* Ref.get(lastFailedFetch)
+        const patience = failedAt !== undefined && now - failedAt < throttleMillis
+          ? <A>(keys: Effect.Effect<KeySet, never, A>) =>
+            Effect.timeoutOrElse(keys, {
+              duration: afterFailureWait,
+              orElse: () => Effect.map(Ref.get(state), (s) => s.keySet),
+            })
+          : <A>(keys: Effect.Effect<KeySet, never, A>) => keys
+        const allowed = yield* allowRefresh(token, now, (yield* Ref.get(state)).keySet)
+        if (allowed) return yield* patience(refresh)
+        const running = yield* Ref.get(inFlight)
+        if (running !== undefined) return yield* patience(Deferred.await(running))
+        return (yield* Ref.get(state)).keySet
+      })
 
     const keepFresh = (failedRounds: number): Effect.Effect<void> =>
       Effect.flatMap(refresh, (keySet) => {

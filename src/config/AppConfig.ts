@@ -96,6 +96,11 @@ export interface AppConfigShape {
   readonly models: { readonly catalogFile: string | undefined }
   readonly http: {
     readonly maxBodyBytes: number
+    /** The whole request (headers and body) must arrive within this, else 408 (Node). */
+    readonly bodyTimeoutSeconds: number
+    readonly headersTimeoutSeconds: number
+    /** Open sockets on the API listener; more are refused (Node). */
+    readonly maxConnections: number
     readonly trustedProxies: ReadonlyArray<IpNetwork.IpNetwork>
   }
 }
@@ -367,6 +372,15 @@ const readConfig = (read: Reader): Read<AppConfigShape> =>
     }),
     http: Result.all({
       maxBodyBytes: read.value(PositiveInt, { names: ["AIGW_HTTP__MAX_BODY_BYTES"], fallback: "8388608" }),
+      bodyTimeoutSeconds: read.value(PositiveInt, {
+        names: ["AIGW_HTTP__BODY_TIMEOUT_SECONDS"],
+        fallback: "30",
+      }),
+      headersTimeoutSeconds: read.value(PositiveInt, {
+        names: ["AIGW_HTTP__HEADERS_TIMEOUT_SECONDS"],
+        fallback: "10",
+      }),
+      maxConnections: read.value(PositiveInt, { names: ["AIGW_HTTP__MAX_CONNECTIONS"], fallback: "4096" }),
       trustedProxies: read.networks({
         names: ["AIGW_HTTP__TRUSTED_PROXIES"],
         fallback: "127.0.0.1/8,::1/128",

@@ -31,8 +31,12 @@ export const CurrentFile = Schema.Struct({
 })
 export type CurrentFile = typeof CurrentFile.Type
 
+/** Bounds on client experiment lists: names become metric labels (SPEC §13). */
+export const maxTelemetryExperiments = 10
+export const maxExperimentNameLength = 100
+
 export const TelemetryExperiment = Schema.Struct({
-  name: Schema.String,
+  name: BoundedString(maxExperimentNameLength),
   variant: LaxInt,
 })
 
@@ -40,7 +44,9 @@ export const Telemetry = Schema.Struct({
   model_engine: optionalNullable(BoundedString(50)),
   model_name: optionalNullable(BoundedString(50)),
   lang: optionalNullable(BoundedString(50)),
-  experiments: optionalNullable(Schema.Array(TelemetryExperiment)),
+  experiments: optionalNullable(
+    Schema.Array(TelemetryExperiment).check(Schema.isMaxLength(maxTelemetryExperiments)),
+  ),
   // GitLab sends entries with only `model_engine` (fixture 07): absent counts are zero.
   requests: Schema.optional(LaxInt),
   accepts: Schema.optional(LaxInt),

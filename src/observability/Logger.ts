@@ -104,14 +104,32 @@ const safeJson = (value: unknown): string => {
 
 const formatJsonLine = (record: LogRecord): string => safeJson(record)
 
+/**
+ * Control characters (and the Unicode line separators) as visible escapes, so that text from a
+ * request (a token's `kid`, a header) cannot end a line and forge the next one.
+ */
+// deno-lint-ignore no-control-regex
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g
+const escapeControl = (text: string): string =>
+  text.replace(controlCharacters, (char) => {
+    if (char === "\n") return "\\n"
+    if (char === "\r") return "\\r"
+    if (char === "\t") return "\\t"
+    return `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`
+  })
+
 const formatTextLine = (record: LogRecord): string => {
   const { timestamp, level, logger, event, exception, ...fields } = record
+  const text = (value: unknown) => escapeControl(typeof value === "string" ? value : safeJson(value))
   const rest = Object.entries(fields)
-    .map(([key, value]) => `${key}=${typeof value === "string" ? value : safeJson(value)}`)
+    .map(([key, value]) => `${escapeControl(key)}=${text(value)}`)
     .join(" ")
-  const head = `${timestamp} ${String(level).toUpperCase().padEnd(8)} [${logger}] ${event}`
+  const head = `${timestamp} ${String(level).toUpperCase().padEnd(8)} [${text(logger)}] ${text(event)}`
   const line = rest === "" ? head : `${head} ${rest}`
-  return exception === undefined ? line : `${line}\n${exception}`
+  if (exception === undefined) return line
+  // A stack stays readable on its own lines, each indented so none can pass for a log line.
+  const stack = String(exception).split("\n").map((stackLine) => `    ${escapeControl(stackLine)}`)
+  return `${line}\n${stack.join("\n")}`
 }
 
 /** Formats log events as lines, in JSON or plain text. */

@@ -15,11 +15,52 @@ const postProcessingBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 
 const modelLabels = ["model_engine", "model_name"] as const
 const telemetryLabels = ["model_engine", "model_name", "lang", "exp_names", "exp_variants"] as const
 
+/** What a label value chosen by a request becomes once its label is full or the value too long. */
+export const otherLabelValue = "other"
+/** Distinct values kept per request-chosen label (SPEC §13). */
+export const maxRequestLabelValues = 100
+/** Longer request-chosen values are `other`: no legitimate name is this long. */
+export const maxRequestLabelLength = 100
+
+/**
+ * A label whose values come from requests: the first `limit` distinct values are kept, any other
+ * is `other`, so a client inventing names cannot grow the registry without bound.
+ */
+export interface BoundedLabel {
+  readonly of: (value: string) => string
+}
+
+export const boundedLabel = (limit: number = maxRequestLabelValues): BoundedLabel => {
+  const seen = new Set<string>()
+  return {
+    of: (value) => {
+      if (seen.has(value)) return value
+      if (value.length > maxRequestLabelLength || seen.size >= limit) return otherLabelValue
+      seen.add(value)
+      return value
+    },
+  }
+}
+
+/** One bounded label per request-chosen label of the code suggestion series. */
+const makeRequestLabels = () => ({
+  extension: boundedLabel(),
+  editorLang: boundedLabel(),
+  experimentName: boundedLabel(),
+  experimentVariant: boundedLabel(),
+  telemetryModelEngine: boundedLabel(),
+  telemetryModelName: boundedLabel(),
+  telemetryLang: boundedLabel(),
+  telemetryExpNames: boundedLabel(),
+  telemetryExpVariants: boundedLabel(),
+})
+
 const makeSeries = () => {
   const registry = new Registry()
   const registers = [registry]
   return {
     registry,
+    requestLabels: makeRequestLabels(),
     httpRequestDuration: new Histogram({
       name: "http_request_duration_seconds",
       help: "Duration of HTTP requests in seconds, to the last byte of the answer.",
@@ -156,7 +197,3 @@ export class Metrics extends Context.Service<Metrics, MetricsShape>()("aigw/obse
   /** A given registry, for adapters that serve it on two listeners. */
   static readonly layerFrom = (metrics: MetricsShape) => Layer.succeed(Metrics, Metrics.of(metrics))
 }
-
-/** Runs a metric update as an effect (prom-client is synchronous). */
-export const withMetrics = (update: (metrics: MetricsShape) => void): Effect.Effect<void, never, Metrics> =>
-  Effect.flatMap(Effect.service(Metrics), (metrics) => Effect.sync(() => update(metrics)))

@@ -24,15 +24,20 @@ export const countLanguage = (
     Effect.sync(() =>
       metrics.promptLanguage.inc({
         lang: language?.id ?? "",
-        extension: extensionOf(fileName),
-        editor_lang: editorLanguage ?? "",
+        extension: metrics.requestLabels.extension.of(extensionOf(fileName)),
+        editor_lang: metrics.requestLabels.editorLang.of(editorLanguage ?? ""),
       })
     ),
     recordFacts({ lang: language?.id ?? "" }),
   )
 
 export const countExperiment = (metrics: MetricsShape, outcome: ExperimentOutcome) =>
-  Effect.sync(() => metrics.experiments.inc({ name: outcome.name, variant: String(outcome.variant) }))
+  Effect.sync(() =>
+    metrics.experiments.inc({
+      name: metrics.requestLabels.experimentName.of(outcome.name),
+      variant: metrics.requestLabels.experimentVariant.of(String(outcome.variant)),
+    })
+  )
 
 /** Counts what tree-sitter found; returns the context unchanged. */
 export const countDroppedSymbols = (
@@ -92,10 +97,20 @@ export interface TelemetryEntry {
   readonly errors?: number | undefined
 }
 
+/** The most one request may report in one count; a larger or non-integer count is ignored. */
+export const maxReportedCount = 1_000
+
+/** A header count: an integer from 0 to `maxReportedCount` in decimal digits, else 0. */
 const headerCount = (value: string | undefined) => {
-  const count = value === undefined ? NaN : Number(value)
-  return Number.isInteger(count) && count > 0 ? count : 0
+  const text = value?.trim() ?? ""
+  if (!/^\d{1,4}$/.test(text)) return 0
+  const count = Number(text)
+  return count <= maxReportedCount ? count : 0
 }
+
+/** A body count within the same bounds as the headers'. */
+const bodyCount = (value: number | undefined) =>
+  value !== undefined && Number.isInteger(value) && value > 0 && value <= maxReportedCount ? value : 0
 
 /**
  * Client telemetry: each body entry under its own labels, and the `X-GitLab-CS-Accepts`,
@@ -108,17 +123,26 @@ export const countTelemetry = (
   current: { readonly engine: string; readonly name: string; readonly lang: string },
 ) =>
   Effect.sync(() => {
+    const bounded = metrics.requestLabels
     for (const entry of entries) {
+      const experiments = entry.experiments ?? []
       const labels = {
-        model_engine: entry.model_engine ?? "",
-        model_name: entry.model_name ?? "",
-        lang: entry.lang ?? "",
-        exp_names: (entry.experiments ?? []).map((experiment) => experiment.name).join(","),
-        exp_variants: (entry.experiments ?? []).map((experiment) => experiment.variant).join(","),
+        model_engine: bounded.telemetryModelEngine.of(entry.model_engine ?? ""),
+        model_name: bounded.telemetryModelName.of(entry.model_name ?? ""),
+        lang: bounded.telemetryLang.of(entry.lang ?? ""),
+        exp_names: bounded.telemetryExpNames.of(experiments.map((experiment) => experiment.name).join(",")),
+        exp_variants: bounded.telemetryExpVariants.of(
+          experiments.map((experiment) => experiment.variant).join(","),
+        ),
       }
-      if ((entry.requests ?? 0) > 0) metrics.requests.inc(labels, entry.requests)
-      if ((entry.accepts ?? 0) > 0) metrics.accepts.inc(labels, entry.accepts)
-      if ((entry.errors ?? 0) > 0) metrics.errors.inc(labels, entry.errors)
+      const counts = {
+        requests: bodyCount(entry.requests),
+        accepts: bodyCount(entry.accepts),
+        errors: bodyCount(entry.errors),
+      }
+      if (counts.requests > 0) metrics.requests.inc(labels, counts.requests)
+      if (counts.accepts > 0) metrics.accepts.inc(labels, counts.accepts)
+      if (counts.errors > 0) metrics.errors.inc(labels, counts.errors)
     }
     const labels = {
       model_engine: current.engine,

@@ -15,6 +15,12 @@ import { captureLogs, fastRetries, jwksStack } from "./harness.ts"
 const kidsOf = (keys: ReadonlyArray<{ readonly kid: string | undefined }>) =>
   keys.map((key) => key.kid).sort()
 
+/** A token of `provider` naming a key nobody published. */
+const unknown = (provider: { readonly issuer: string }, kid = "never-published") => ({
+  issuer: provider.issuer,
+  kid,
+})
+
 const readyCheck = Effect.map(Effect.service(Readiness), (readiness) => readiness.current)
 
 describe("Jwks", () => {
@@ -50,7 +56,7 @@ describe("Jwks", () => {
         const jwks = yield* Jwks
         yield* Effect.all(Array.from({ length: 25 }, () => jwks.current), { concurrency: "unbounded" })
         assert.deepStrictEqual(gitlab.hits, { discovery: 1, jwks: 1 })
-        yield* Effect.all(Array.from({ length: 25 }, () => jwks.refreshForUnknownKey), {
+        yield* Effect.all(Array.from({ length: 25 }, () => jwks.refreshForUnknownKey(unknown(gitlab))), {
           concurrency: "unbounded",
         })
         assert.deepStrictEqual(gitlab.hits, { discovery: 2, jwks: 2 })
@@ -147,7 +153,7 @@ describe("Jwks", () => {
         const jwks = yield* Jwks
         const before = yield* jwks.current
         gitlab.setMode("down")
-        const after = yield* jwks.refreshForUnknownKey
+        const after = yield* jwks.refreshForUnknownKey(unknown(gitlab))
         assert.isAbove(after.generation, before.generation)
         assert.deepStrictEqual(after.keys, before.keys)
         assert.deepStrictEqual(after.failedProviders, [gitlab.url])
@@ -165,7 +171,7 @@ describe("Jwks", () => {
         yield* jwks.current
         const fresh = yield* Effect.promise(() => gitlab.rotate())
         gitlab.retire(old.kid)
-        const keySet = yield* jwks.refreshForUnknownKey
+        const keySet = yield* jwks.refreshForUnknownKey(unknown(gitlab))
         assert.deepStrictEqual(kidsOf(keySet.keys), [fresh.kid])
         assert.isTrue(keySet.kids.has(fresh.kid))
         assert.isFalse(keySet.kids.has(old.kid))
@@ -181,16 +187,58 @@ describe("Jwks", () => {
         const jwks = yield* Jwks
         yield* jwks.current
         assert.strictEqual(gitlab.hits.discovery, 1)
-        yield* jwks.refreshForUnknownKey
+        yield* jwks.refreshForUnknownKey(unknown(gitlab))
         assert.strictEqual(gitlab.hits.discovery, 2)
-        yield* jwks.refreshForUnknownKey
+        yield* jwks.refreshForUnknownKey(unknown(gitlab))
         yield* TestClock.adjust("59 seconds")
-        yield* jwks.refreshForUnknownKey
+        yield* jwks.refreshForUnknownKey(unknown(gitlab))
         assert.strictEqual(gitlab.hits.discovery, 2)
         yield* TestClock.adjust("2 seconds")
-        yield* jwks.refreshForUnknownKey
+        yield* jwks.refreshForUnknownKey(unknown(gitlab))
         assert.strictEqual(gitlab.hits.discovery, 3)
       }).pipe(Effect.provide(jwksStack({ providers: [gitlab.url] }, logs.layer)))
+    }))
+
+  it.live("picks up a real rotation at once right after a garbage kid", () =>
+    Effect.gen(function* () {
+      const gitlab = yield* oidcProvider()
+      const logs = captureLogs()
+      yield* Effect.gen(function* () {
+        const jwks = yield* Jwks
+        yield* jwks.current
+        yield* jwks.refreshForUnknownKey(unknown(gitlab, "garbage\nkid"))
+        assert.strictEqual(gitlab.hits.jwks, 2)
+        const fresh = yield* Effect.promise(() => gitlab.rotate())
+        const keySet = yield* jwks.refreshForUnknownKey(unknown(gitlab, fresh.kid))
+        assert.isTrue(keySet.kids.has(fresh.kid))
+        assert.strictEqual(gitlab.hits.jwks, 3)
+      }).pipe(Effect.provide(jwksStack({ providers: [gitlab.url] }, logs.layer)))
+    }))
+
+  it.effect("lets one provider's unknown kids refresh at most 10 times per 60 s, the other's still", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(Date.now())
+      const gitlab = yield* oidcProvider()
+      const customers = yield* oidcProvider()
+      const logs = captureLogs()
+      yield* Effect.gen(function* () {
+        const jwks = yield* Jwks
+        yield* jwks.current
+        for (let index = 0; index < 50; index++) {
+          yield* jwks.refreshForUnknownKey(unknown(gitlab, `garbage-${index}`))
+        }
+        // Issuers of no provider share one allowance too.
+        for (let index = 0; index < 50; index++) {
+          yield* jwks.refreshForUnknownKey({ issuer: `https://attacker.example/${index}`, kid: `k${index}` })
+        }
+        assert.strictEqual(gitlab.hits.jwks, 1 + 10 + 10)
+        const fresh = yield* Effect.promise(() => customers.rotate())
+        const keySet = yield* jwks.refreshForUnknownKey(unknown(customers, fresh.kid))
+        assert.isTrue(keySet.kids.has(fresh.kid))
+        yield* TestClock.adjust("61 seconds")
+        yield* jwks.refreshForUnknownKey(unknown(gitlab, "garbage-0"))
+        assert.strictEqual(gitlab.hits.jwks, 1 + 10 + 10 + 1 + 1)
+      }).pipe(Effect.provide(jwksStack({ providers: [gitlab.url, customers.url] }, logs.layer)))
     }))
 
   it.effect("fetches again in the background after 24 hours", () =>

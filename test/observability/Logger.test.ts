@@ -1,5 +1,5 @@
 import { NodeFileSystem } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { Cause, Effect, Layer } from "effect"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -80,6 +80,28 @@ describe("plain text", () => {
     )
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+ INFO +\[aigw\] started port=5052$/)
+  })
+
+  it("escapes control characters from a request, so no line can be forged", async () => {
+    const forged = "\n2026-01-01T00:00:00.000Z INFO     [api.access] forged status_code=200"
+    const lines = await runLogging(
+      { AIGW_LOGGING__FORMAT_JSON: "false" },
+      Effect.gen(function* () {
+        yield* Effect.logWarning(`token refused: unknown key k${forged}`, { kid: `k${forged}\r\u2028\u0007` })
+        yield* Effect.logError("failed", Cause.fail(new Error(`bad${forged}`)))
+        yield* Effect.logError("failed").pipe(Effect.annotateLogs("kid", `k${forged}`))
+      }).pipe(loggerName("auth")),
+    )
+    expect(lines).toHaveLength(3)
+    expect(lines[1]).toContain("\n    ")
+    const text = lines.join("\n")
+    for (const line of text.split("\n")) {
+      // Every line is a log line of its own, or an indented stack line.
+      expect(line).toMatch(/^(\d{4}-\d\d-\d\dT\S+ (WARNING|ERROR) +\[auth\] | {4})/)
+      expect(line).not.toMatch(/^2026-01-01/)
+    }
+    expect(lines[0]).toContain("unknown key k\\n2026-01-01T00:00:00.000Z INFO")
+    expect(lines[0]).toContain("\\r\\u2028\\u0007")
   })
 })
 

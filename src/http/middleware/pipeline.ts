@@ -12,6 +12,12 @@ import { webPeerAddress } from "./clientAddress.ts"
 import { errorMapping } from "./errorMapping.ts"
 import { requestContext } from "./requestContext.ts"
 
+/**
+ * The router's matching: paths are case-sensitive like the original's (`/V2/code/completions`
+ * is 404), where the router's default would fold case.
+ */
+export const routerConfig = { caseSensitive: true } as const
+
 const withoutTrailingSlash = (path: string) =>
   path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path
 

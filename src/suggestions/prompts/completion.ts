@@ -18,6 +18,7 @@ import {
   type Kept,
   lastTokensOf,
   utf8Bytes,
+  wellFormed,
 } from "../tokens.ts"
 import { asCommentLines, fileHeaderComment } from "./header.ts"
 
@@ -82,7 +83,9 @@ const fromLineStart = (source: string, kept: Kept): Kept => {
   return { text: kept.text.slice(lineEnd + 1), tokens: Math.max(0, kept.tokens - countTokens(partial)) }
 }
 
-export const buildCompletionPrompt = (input: CompletionPromptInput): CompletionPrompt => {
+export const buildCompletionPrompt = (request: CompletionPromptInput): CompletionPrompt => {
+  // The prompt goes upstream as JSON: a lone surrogate would reach it as an invalid escape.
+  const input = { ...request, prefix: wellFormed(request.prefix), suffix: wellFormed(request.suffix) }
   const budget = Math.max(0, input.budgetTokens)
   const suffix = keepFirstCounted(input.suffix, Math.floor(budget * suffixShare))
   const header = fileHeaderComment(input.fileName, input.language)
