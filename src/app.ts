@@ -16,6 +16,7 @@ import { ChatHandlers } from "./http/v1ChatHandlers.ts"
 import { XRayHandlers } from "./http/v1XRayHandlers.ts"
 import { CodeSuggestionsV2Handlers } from "./http/v2CodeHandlers.ts"
 import { CodeSuggestionsV3Handlers } from "./http/v3CodeHandlers.ts"
+import { CodeSuggestionsV4Handlers } from "./http/v4CodeHandlers.ts"
 import { ModelsLayer } from "./models/layer.ts"
 import { Completions } from "./suggestions/Completions.ts"
 import { Experiments } from "./suggestions/experiments.ts"
@@ -59,6 +60,7 @@ export const HttpAppLayer = Layer.unwrap(
         MonitoringHandlers,
         CodeSuggestionsV2Handlers,
         CodeSuggestionsV3Handlers,
+        CodeSuggestionsV4Handlers,
         ChatHandlers,
         XRayHandlers,
       ]),

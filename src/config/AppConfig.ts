@@ -71,6 +71,12 @@ export interface AppConfigShape {
   /** `{"engine": {"model": N}}`: in-flight cap per model. */
   readonly modelEngineConcurrencyLimits: Readonly<Record<string, Readonly<Record<string, number>>>>
   readonly models: { readonly catalogFile: string | undefined }
+  /** Self-hosted models named by the request (`model_provider: "litellm"`). */
+  readonly customModels: {
+    readonly enabled: boolean
+    /** URL prefixes a request-named endpoint must be under; `undefined` means any. */
+    readonly allowedEndpoints: ReadonlyArray<URL> | undefined
+  }
   readonly http: {
     readonly maxBodyBytes: number
     readonly trustedProxies: ReadonlyArray<IpNetwork.IpNetwork>
@@ -199,6 +205,19 @@ const makeReader = (env: Readonly<Record<string, string | undefined>>) => {
       if (Result.isFailure(parsed)) throw parsed.failure
       return decode(schema, parsed.success, name)
     },
+    /** Comma-separated absolute http(s) URLs; unset or empty means absent. */
+    urls(lookup: Lookup): ReadonlyArray<URL> | undefined {
+      const { name, value } = raw(lookup)
+      const entries = (value ?? "").split(",").map((entry) => entry.trim()).filter((entry) => entry !== "")
+      if (entries.length === 0) return undefined
+      return entries.map((entry) => {
+        const url = URL.parse(entry)
+        if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+          throw new ConfigError({ variable: name, message: `expected a list of http(s) URLs, got "${entry}"` })
+        }
+        return url
+      })
+    },
     networks(lookup: Lookup & { readonly fallback: string }): ReadonlyArray<IpNetwork.IpNetwork> {
       const { name, value } = raw(lookup)
       const entries = (value ?? "").split(",").map((entry) => entry.trim()).filter((entry) => entry !== "")
@@ -313,6 +332,10 @@ const parseAppConfigUnsafe = (env: Readonly<Record<string, string | undefined>>)
     }),
     models: {
       catalogFile: read.optional(NonEmptyText, { names: ["AIGW_MODELS__CATALOG_FILE"] }),
+    },
+    customModels: {
+      enabled: read.value(LaxBoolean, { names: ["AIGW_CUSTOM_MODELS__ENABLED"], fallback: "false" }),
+      allowedEndpoints: read.urls({ names: ["AIGW_CUSTOM_MODELS__ALLOWED_ENDPOINTS"] }),
     },
     http: {
       maxBodyBytes: read.value(PositiveInt, { names: ["AIGW_HTTP__MAX_BODY_BYTES"], fallback: "8388608" }),

@@ -11,11 +11,13 @@ import { ChatApi } from "./v1Chat.ts"
 import { XRayApi } from "./v1XRay.ts"
 import { CodeSuggestionsV2Api } from "./v2Code.ts"
 import { CodeSuggestionsV3Api } from "./v3Code.ts"
+import { CodeSuggestionsV4Api } from "./v4Code.ts"
 
 export class Api extends HttpApi.make("aigw")
   .add(MonitoringApi)
   .add(CodeSuggestionsV2Api)
   .add(CodeSuggestionsV3Api)
+  .add(CodeSuggestionsV4Api)
   .add(ChatApi)
   .add(XRayApi)
   // Report every bad field at once, as FastAPI did, not only the first.
