@@ -213,7 +213,10 @@ const makeReader = (env: Readonly<Record<string, string | undefined>>) => {
       return entries.map((entry) => {
         const url = URL.parse(entry)
         if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
-          throw new ConfigError({ variable: name, message: `expected a list of http(s) URLs, got "${entry}"` })
+          throw new ConfigError({
+            variable: name,
+            message: `expected a list of http(s) URLs, got "${entry}"`,
+          })
         }
         return url
       })

@@ -47,12 +47,10 @@ export const streamOrFallback = (
     }
     const [first, rest] = peeled.success
     const chunksFromFirst = first._tag === "Some" ? Stream.concat(Stream.make(first.value), rest) : rest
-    const framed = framing === rawFraming
-      ? chunksFromFirst
-      : Stream.make(framing.start).pipe(
-        Stream.concat(Stream.map(chunksFromFirst, framing.chunk)),
-        Stream.concat(Stream.make(framing.end)),
-      )
+    const framed = framing === rawFraming ? chunksFromFirst : Stream.make(framing.start).pipe(
+      Stream.concat(Stream.map(chunksFromFirst, framing.chunk)),
+      Stream.concat(Stream.make(framing.end)),
+    )
     const body = framed.pipe(
       Stream.tapError((error) =>
         Effect.logWarning("model stream failed after it started; the connection is aborted", {

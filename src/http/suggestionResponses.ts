@@ -12,7 +12,7 @@ import { HttpServerResponse } from "effect/http"
 import { modelErrorKind } from "../models/errors.ts"
 import type { InvalidSuggestionRequest, Suggestion, SuggestionReport } from "../suggestions/Suggestion.ts"
 import { invalidFieldResponse } from "./errors.ts"
-import { streamOrFallback, type StreamFraming } from "./streamResponse.ts"
+import { type StreamFraming, streamOrFallback } from "./streamResponse.ts"
 import type { SuggestionResponse } from "./v2Code.ts"
 import type { V3Response } from "./v3Code.ts"
 

@@ -8,7 +8,13 @@ import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { Authentication } from "../auth/Authentication.ts"
 import { RequiredScopes } from "../auth/scopes.ts"
 import { BoundedString, LaxBoolean, LaxInt } from "../schema/Lax.ts"
-import { maxContentLength, maxPromptLength, PromptMessage, SuggestionModel, TrimmedFileName } from "./v2Code.ts"
+import {
+  maxContentLength,
+  maxPromptLength,
+  PromptMessage,
+  SuggestionModel,
+  TrimmedFileName,
+} from "./v2Code.ts"
 import { optionalNullable } from "../schema/Nullable.ts"
 
 const editorFields = {
@@ -75,7 +81,9 @@ export type V3Body = typeof V3Body.Type
 
 export const V3Response = Schema.Struct({
   response: Schema.String,
-  choices: Schema.Array(Schema.Struct({ text: Schema.String, index: Schema.Int, finish_reason: Schema.String })),
+  choices: Schema.Array(
+    Schema.Struct({ text: Schema.String, index: Schema.Int, finish_reason: Schema.String }),
+  ),
   metadata: Schema.Struct({ model: SuggestionModel, timestamp: Schema.Int }),
 })
 export type V3Response = typeof V3Response.Type

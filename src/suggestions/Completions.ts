@@ -18,7 +18,13 @@ import { answered, failedModelCall, type ModelCall, modelCall, streamed } from "
 import { type ExperimentOutcome, Experiments } from "./experiments.ts"
 import type { Language } from "./language.ts"
 import { PostProcessor } from "./PostProcessor.ts"
-import { defaultProvider, Preparation, type PreparedSuggestion, snippetsPreamble, type SuggestionInput } from "./Preparation.ts"
+import {
+  defaultProvider,
+  Preparation,
+  type PreparedSuggestion,
+  snippetsPreamble,
+  type SuggestionInput,
+} from "./Preparation.ts"
 import { buildCompletionPrompt } from "./prompts/completion.ts"
 import { blockWindow, suffixLengthWithinBlock } from "./suffixBlock.ts"
 import { InvalidSuggestionRequest, type Suggestion } from "./Suggestion.ts"

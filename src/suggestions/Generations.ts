@@ -16,7 +16,12 @@ import { ChatModel, TextModel } from "../models/modelCall.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { answered, failedModelCall, type ModelCall, modelCall, streamed } from "./answer.ts"
 import { PostProcessor } from "./PostProcessor.ts"
-import { Preparation, type PreparedSuggestion, snippetsPreamble, type SuggestionInput } from "./Preparation.ts"
+import {
+  Preparation,
+  type PreparedSuggestion,
+  snippetsPreamble,
+  type SuggestionInput,
+} from "./Preparation.ts"
 import { anthropicGenerationPrompt, buildGenerationInstruction, newCodeClose } from "./prompts/generation.ts"
 import { InvalidSuggestionRequest, type Suggestion } from "./Suggestion.ts"
 import { countDroppedSymbols } from "./suggestionMetrics.ts"

@@ -15,7 +15,7 @@ import { detectLanguage, type Language } from "./language.ts"
 import type { SuggestionContext } from "./PostProcessor.ts"
 import { InvalidSuggestionRequest, type SuggestionReport } from "./Suggestion.ts"
 import { countLanguage } from "./suggestionMetrics.ts"
-import { type CustomModelRequest, customModelProvider, resolveCustomModel } from "./customModel.ts"
+import { customModelProvider, type CustomModelRequest, resolveCustomModel } from "./customModel.ts"
 import { TreeSitter } from "./treesitter.ts"
 
 /** The fields completions and generations share. */
@@ -76,8 +76,15 @@ export class Preparation extends Context.Service<Preparation, {
       const treeSitter = yield* TreeSitter
       const metrics = yield* Metrics
       const config = yield* AppConfig
-      const noCustomModel: CustomModelRequest = { endpoint: undefined, apiKey: undefined, identifier: undefined }
-      const resolveEntry = (input: SuggestionInput, useCase: Extract<UseCase, "completion" | "generation">) => {
+      const noCustomModel: CustomModelRequest = {
+        endpoint: undefined,
+        apiKey: undefined,
+        identifier: undefined,
+      }
+      const resolveEntry = (
+        input: SuggestionInput,
+        useCase: Extract<UseCase, "completion" | "generation">,
+      ) => {
         const custom = resolveCustomModel(
           config.customModels,
           input.provider,
@@ -87,9 +94,12 @@ export class Preparation extends Context.Service<Preparation, {
         )
         if (custom instanceof InvalidSuggestionRequest) return Effect.fail(custom)
         if (custom !== undefined) return Effect.succeed(custom)
-        return catalog.resolve((input.provider ?? defaultProvider) as ProviderName, useCase, input.modelName).pipe(
-          Effect.mapError((error) => new InvalidSuggestionRequest({ field: ["model_name"], message: error.message })),
-        )
+        return catalog.resolve((input.provider ?? defaultProvider) as ProviderName, useCase, input.modelName)
+          .pipe(
+            Effect.mapError((error) =>
+              new InvalidSuggestionRequest({ field: ["model_name"], message: error.message })
+            ),
+          )
       }
       return Preparation.of({
         prepare: Effect.fnUntraced(function* (input, useCase) {

@@ -76,8 +76,8 @@ export const checkEndpoint = (
   if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
     return invalid("model_endpoint", "model_endpoint must be an http(s) URL")
   }
-  if (url.search !== "" || url.hash !== "") {
-    return invalid("model_endpoint", "model_endpoint must not have a query or fragment")
+  if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+    return invalid("model_endpoint", "model_endpoint must not have credentials, a query or a fragment")
   }
   const allowed = config.allowedEndpoints
   if (allowed !== undefined && !allowed.some((prefix) => isUnderPrefix(url, prefix))) {
@@ -103,10 +103,16 @@ export const resolveCustomModel = (
   if (!namesCustom) return undefined
   if (!config.enabled) return invalid("model_provider", "custom models are disabled")
   if (provider !== customModelProvider) {
-    return invalid("model_endpoint", "model_endpoint and model_api_key are only accepted with model_provider litellm")
+    return invalid(
+      "model_endpoint",
+      "model_endpoint and model_api_key are only accepted with model_provider litellm",
+    )
   }
   if (modelName === undefined || !(customModelNames as ReadonlyArray<string>).includes(modelName)) {
-    return invalid("model_name", `model_name must be one of ${customModelNames.join(", ")} for model_provider litellm`)
+    return invalid(
+      "model_name",
+      `model_name must be one of ${customModelNames.join(", ")} for model_provider litellm`,
+    )
   }
   const url = checkEndpoint(config, request.endpoint)
   if (url instanceof InvalidSuggestionRequest) return url
