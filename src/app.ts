@@ -17,6 +17,7 @@ import { CodeV1Handlers } from "./http/v1CodeHandlers.ts"
 import { XRayHandlers } from "./http/v1XRayHandlers.ts"
 import { CodeSuggestionsV2Handlers } from "./http/v2CodeHandlers.ts"
 import { CodeSuggestionsV3Handlers } from "./http/v3CodeHandlers.ts"
+import { CodeSuggestionsV4Handlers } from "./http/v4CodeHandlers.ts"
 import { TokenAuthority } from "./auth/TokenAuthority.ts"
 import { ModelsLayer } from "./models/layer.ts"
 import { Completions } from "./suggestions/Completions.ts"
@@ -61,6 +62,7 @@ export const HttpAppLayer = Layer.unwrap(
         MonitoringHandlers,
         CodeSuggestionsV2Handlers,
         CodeSuggestionsV3Handlers,
+        CodeSuggestionsV4Handlers,
         ChatHandlers,
         XRayHandlers,
         CodeV1Handlers,

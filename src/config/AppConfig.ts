@@ -94,6 +94,12 @@ export interface AppConfigShape {
   /** `{"engine": {"model": N}}`: in-flight cap per model. */
   readonly modelEngineConcurrencyLimits: Readonly<Record<string, Readonly<Record<string, number>>>>
   readonly models: { readonly catalogFile: string | undefined }
+  /** Self-hosted models named by the request (`model_provider: "litellm"`). */
+  readonly customModels: {
+    readonly enabled: boolean
+    /** URL prefixes a request-named endpoint must be under; `undefined` means any. */
+    readonly allowedEndpoints: ReadonlyArray<URL> | undefined
+  }
   readonly http: {
     readonly maxBodyBytes: number
     /** The whole request (headers and body) must arrive within this, else 408 (Node). */
@@ -242,6 +248,20 @@ const makeReader = (env: Readonly<Record<string, string | undefined>>) => {
       )
       return Result.flatMap(parsed, (json) => decode(schema, json, name))
     },
+    /** Comma-separated absolute http(s) URLs; unset or empty means absent. */
+    urls(lookup: Lookup): Read<ReadonlyArray<URL> | undefined> {
+      const { name, value } = raw(lookup)
+      const entries = (value ?? "").split(",").map((entry) => entry.trim()).filter((entry) => entry !== "")
+      if (entries.length === 0) return Result.succeed(undefined)
+      return Result.all(entries.map((entry) => {
+        const url = URL.parse(entry)
+        return url !== null && (url.protocol === "http:" || url.protocol === "https:")
+          ? Result.succeed(url)
+          : Result.fail(
+            new ConfigError({ variable: name, message: `expected a list of http(s) URLs, got "${entry}"` }),
+          )
+      }))
+    },
     networks(lookup: Lookup & { readonly fallback: string }): Read<ReadonlyArray<IpNetwork.IpNetwork>> {
       const { name, value } = raw(lookup)
       const entries = (value ?? "").split(",").map((entry) => entry.trim()).filter((entry) => entry !== "")
@@ -369,6 +389,10 @@ const readConfig = (read: Reader): Read<AppConfigShape> =>
     }),
     models: Result.all({
       catalogFile: read.optional(NonEmptyText, { names: ["AIGW_MODELS__CATALOG_FILE"] }),
+    }),
+    customModels: Result.all({
+      enabled: read.value(LaxBoolean, { names: ["AIGW_CUSTOM_MODELS__ENABLED"], fallback: "false" }),
+      allowedEndpoints: read.urls({ names: ["AIGW_CUSTOM_MODELS__ALLOWED_ENDPOINTS"] }),
     }),
     http: Result.all({
       maxBodyBytes: read.value(PositiveInt, { names: ["AIGW_HTTP__MAX_BODY_BYTES"], fallback: "8388608" }),

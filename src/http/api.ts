@@ -12,11 +12,13 @@ import { CodeV1Api } from "./v1Code.ts"
 import { XRayApi } from "./v1XRay.ts"
 import { CodeSuggestionsV2Api } from "./v2Code.ts"
 import { CodeSuggestionsV3Api } from "./v3Code.ts"
+import { CodeSuggestionsV4Api } from "./v4Code.ts"
 
 export class Api extends HttpApi.make("aigw")
   .add(MonitoringApi)
   .add(CodeSuggestionsV2Api)
   .add(CodeSuggestionsV3Api)
+  .add(CodeSuggestionsV4Api)
   .add(ChatApi)
   .add(XRayApi)
   .add(CodeV1Api)

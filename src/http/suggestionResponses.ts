@@ -12,7 +12,7 @@ import { HttpServerResponse } from "effect/http"
 import { modelErrorKind } from "../models/errors.ts"
 import type { InvalidSuggestionRequest, Suggestion, SuggestionReport } from "../suggestions/Suggestion.ts"
 import { invalidFieldResponse } from "./errors.ts"
-import { streamOrFallback } from "./streamResponse.ts"
+import { type StreamFraming, streamOrFallback } from "./streamResponse.ts"
 import type { SuggestionResponse } from "./v2Code.ts"
 import type { V3Response } from "./v3Code.ts"
 
@@ -34,6 +34,7 @@ const v2Body: BodyOf = (report, text, created): SuggestionResponse => ({
 
 const v3Body: BodyOf = (report, text, timestamp): V3Response => ({
   response: text,
+  choices: text === "" ? [] : [{ text, index: 0, finish_reason: "length" }],
   metadata: { model: reportedModel(report), timestamp },
 })
 
@@ -44,7 +45,7 @@ const json = (body: unknown, modelError: string | undefined) => {
     : HttpServerResponse.setHeader(response, modelErrorHeader, modelError)
 }
 
-const respond = (bodyOf: BodyOf) =>
+const respond = (bodyOf: BodyOf, framing?: (report: SuggestionReport, seconds: number) => StreamFraming) =>
 (
   suggestion: Suggestion,
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, Scope.Scope> =>
@@ -56,6 +57,7 @@ const respond = (bodyOf: BodyOf) =>
     return streamOrFallback(
       suggestion.chunks,
       (error) => Effect.succeed(json(bodyOf(suggestion, "", seconds), modelErrorKind(error))),
+      framing?.(suggestion, seconds),
     )
   })
 
@@ -64,6 +66,21 @@ export const v2Response = respond(v2Body)
 
 /** The v3 answer (`/v3/code/completions`). */
 export const v3Response = respond(v3Body)
+
+const sseEvent = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+
+/** v4 streams: `stream_start` with the model, a `content_chunk` per chunk, then `stream_end`. */
+const v4Framing = (report: SuggestionReport, timestamp: number): StreamFraming => ({
+  start: sseEvent("stream_start", {
+    metadata: { model: { engine: report.model.engine, name: report.model.name }, timestamp },
+  }),
+  chunk: (content) => sseEvent("content_chunk", { choices: [{ delta: { content }, index: 0 }] }),
+  end: sseEvent("stream_end", null),
+  headers: { "x-streaming-format": "sse" },
+})
+
+/** The v4 answer (`/v4/code/suggestions`): as v3, streams as Server-Sent Events. */
+export const v4Response = respond(v3Body, v4Framing)
 
 export const answerInvalid = (error: InvalidSuggestionRequest) =>
   Effect.succeed(invalidFieldResponse(error.field, error.message))

@@ -14,6 +14,7 @@ import { RequiredScopes } from "../auth/scopes.ts"
 import { BoundedString, LaxBoolean, LaxInt, TrimmedString } from "../schema/Lax.ts"
 import { providerNames } from "../models/catalog.ts"
 import { optionalNullable } from "../schema/Nullable.ts"
+import { customModelProvider } from "../suggestions/customModel.ts"
 
 export const maxContentLength = 100_000
 export const maxPromptLength = 400_000
@@ -54,7 +55,8 @@ export const Telemetry = Schema.Struct({
 })
 export type Telemetry = typeof Telemetry.Type
 
-export const ModelProvider = Schema.Literals(providerNames)
+/** The catalog providers, and `litellm` for a self-hosted model the request names. */
+export const ModelProvider = Schema.Literals([...providerNames, customModelProvider])
 
 export const PromptMessage = Schema.Struct({
   role: Schema.Literals(["system", "user", "assistant"]),
@@ -69,6 +71,11 @@ const suggestionFields = {
   current_file: CurrentFile,
   model_provider: optionalNullable(ModelProvider),
   model_name: optionalNullable(BoundedString(50)),
+  // Self-hosted models (GitLab 17.1+): an OpenAI-compatible base URL, its key and model id.
+  model_endpoint: optionalNullable(BoundedString(2048)),
+  model_api_key: optionalNullable(BoundedString(4096)),
+  model_identifier: optionalNullable(BoundedString(255)),
+  prompt_id: optionalNullable(BoundedString(255)),
   telemetry: optionalNullable(Schema.Array(Telemetry).check(Schema.isMaxLength(10))),
   stream: optionalNullable(LaxBoolean),
 }

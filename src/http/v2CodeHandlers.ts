@@ -11,6 +11,7 @@ import { Tracking } from "../observability/Tracking.ts"
 import { undefinedIfNull } from "../schema/Nullable.ts"
 import { Completions } from "../suggestions/Completions.ts"
 import { Generations } from "../suggestions/Generations.ts"
+import { redactedKey } from "../suggestions/customModel.ts"
 import type { SuggestionInput } from "../suggestions/Preparation.ts"
 import { Api } from "./api.ts"
 import { reportSuggestion } from "./suggestionReporting.ts"
@@ -26,6 +27,11 @@ const suggestionInput = (body: CompletionsBody | GenerationsBody): SuggestionInp
   modelName: undefinedIfNull(body.model_name),
   stream: body.stream ?? false,
   promptVersion: body.prompt_version ?? 1,
+  customModel: {
+    endpoint: undefinedIfNull(body.model_endpoint),
+    apiKey: redactedKey(undefinedIfNull(body.model_api_key)),
+    identifier: undefinedIfNull(body.model_identifier),
+  },
 })
 
 interface Call<Body> {

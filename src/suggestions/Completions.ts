@@ -18,7 +18,13 @@ import { answered, failedModelCall, type ModelCall, modelCall, streamed } from "
 import { type ExperimentOutcome, Experiments } from "./experiments.ts"
 import type { Language } from "./language.ts"
 import { PostProcessor } from "./PostProcessor.ts"
-import { defaultProvider, Preparation, type PreparedSuggestion, type SuggestionInput } from "./Preparation.ts"
+import {
+  defaultProvider,
+  Preparation,
+  type PreparedSuggestion,
+  snippetsPreamble,
+  type SuggestionInput,
+} from "./Preparation.ts"
 import { buildCompletionPrompt } from "./prompts/completion.ts"
 import { blockWindow, suffixLengthWithinBlock } from "./suffixBlock.ts"
 import { InvalidSuggestionRequest, type Suggestion } from "./Suggestion.ts"
@@ -78,7 +84,7 @@ export class Completions extends Context.Service<Completions, {
         const prompt = buildCompletionPrompt({
           fileName: input.fileName,
           language: undefined,
-          prefix: input.prefix,
+          prefix: snippetsPreamble(input.contextSnippets) + input.prefix,
           suffix: input.suffix,
           budgetTokens: prepared.entry.contextTokens,
           codeContext: () => undefined,
@@ -114,7 +120,7 @@ export class Completions extends Context.Service<Completions, {
           const prompt = buildCompletionPrompt({
             fileName: input.fileName,
             language: prepared.language,
-            prefix: input.prefix,
+            prefix: snippetsPreamble(input.contextSnippets) + input.prefix,
             suffix,
             budgetTokens: prepared.entry.contextTokens,
             codeContext: yield* prepared.codeContext,

@@ -16,7 +16,12 @@ import { ChatModel, TextModel } from "../models/modelCall.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { answered, failedModelCall, type ModelCall, modelCall, streamed } from "./answer.ts"
 import { PostProcessor } from "./PostProcessor.ts"
-import { Preparation, type PreparedSuggestion, type SuggestionInput } from "./Preparation.ts"
+import {
+  Preparation,
+  type PreparedSuggestion,
+  snippetsPreamble,
+  type SuggestionInput,
+} from "./Preparation.ts"
 import { anthropicGenerationPrompt, buildGenerationInstruction, newCodeClose } from "./prompts/generation.ts"
 import { InvalidSuggestionRequest, type Suggestion } from "./Suggestion.ts"
 import { countDroppedSymbols } from "./suggestionMetrics.ts"
@@ -62,7 +67,7 @@ export class Generations extends Context.Service<Generations, {
         const instruction = buildGenerationInstruction({
           fileName: input.fileName,
           language: prepared.language,
-          prefix: input.prefix,
+          prefix: snippetsPreamble(input.contextSnippets) + input.prefix,
           suffix: input.suffix,
           budgetTokens: prepared.entry.contextTokens,
           codeContext: yield* prepared.codeContext,

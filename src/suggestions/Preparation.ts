@@ -6,6 +6,7 @@
  * must drop code.
  */
 import { Context, Effect, Layer } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
 import { ModelCatalog, type ModelEntry, type ProviderName, type UseCase } from "../models/catalog.ts"
 import type { ModelIdentity } from "../models/types.ts"
 import { Metrics } from "../observability/Metrics.ts"
@@ -14,6 +15,7 @@ import { detectLanguage, type Language } from "./language.ts"
 import type { SuggestionContext } from "./PostProcessor.ts"
 import { InvalidSuggestionRequest, type SuggestionReport } from "./Suggestion.ts"
 import { countLanguage } from "./suggestionMetrics.ts"
+import { customModelProvider, type CustomModelRequest, resolveCustomModel } from "./customModel.ts"
 import { TreeSitter } from "./treesitter.ts"
 
 /** The fields completions and generations share. */
@@ -23,10 +25,28 @@ export interface SuggestionInput {
   readonly languageIdentifier: string | undefined
   readonly prefix: string
   readonly suffix: string
-  readonly provider: ProviderName | undefined
+  readonly provider: RequestProvider | undefined
   readonly modelName: string | undefined
   readonly stream: boolean
+  /** The self-hosted model the request names (`model_endpoint`, `model_api_key`, …), if any. */
+  readonly customModel?: CustomModelRequest | undefined
+  /** Context the client sent with the request (v3 `code_context` components), nearest last. */
+  readonly contextSnippets?: ReadonlyArray<ContextSnippet> | undefined
 }
+
+/** A catalog provider, or `litellm` for a self-hosted model named by the request. */
+export type RequestProvider = ProviderName | typeof customModelProvider
+
+/** A piece of context the client sent (a file, a snippet). */
+export interface ContextSnippet {
+  readonly type: string
+  readonly name: string
+  readonly content: string
+}
+
+/** The snippets as text placed before the code above the cursor, so truncation drops them first. */
+export const snippetsPreamble = (snippets: ReadonlyArray<ContextSnippet> | undefined): string =>
+  (snippets ?? []).map((snippet) => `${snippet.type} ${snippet.name}:\n${snippet.content}\n\n`).join("")
 
 export interface PreparedSuggestion {
   readonly entry: ModelEntry
@@ -48,24 +68,45 @@ export class Preparation extends Context.Service<Preparation, {
     useCase: Extract<UseCase, "completion" | "generation">,
   ) => Effect.Effect<PreparedSuggestion, InvalidSuggestionRequest>
 }>()("aigw/suggestions/Preparation") {
-  /** Requires ModelCatalog, Metrics and TreeSitter. */
+  /** Requires AppConfig, ModelCatalog, Metrics and TreeSitter. */
   static readonly layer = Layer.effect(
     Preparation,
     Effect.gen(function* () {
       const catalog = yield* ModelCatalog
       const treeSitter = yield* TreeSitter
       const metrics = yield* Metrics
+      const config = yield* AppConfig
+      const noCustomModel: CustomModelRequest = {
+        endpoint: undefined,
+        apiKey: undefined,
+        identifier: undefined,
+      }
+      const resolveEntry = (
+        input: SuggestionInput,
+        useCase: Extract<UseCase, "completion" | "generation">,
+      ) => {
+        const custom = resolveCustomModel(
+          config.customModels,
+          input.provider,
+          input.modelName,
+          input.customModel ?? noCustomModel,
+          useCase,
+        )
+        if (custom instanceof InvalidSuggestionRequest) return Effect.fail(custom)
+        if (custom !== undefined) return Effect.succeed(custom)
+        return catalog.resolve((input.provider ?? defaultProvider) as ProviderName, useCase, input.modelName)
+          .pipe(
+            Effect.mapError((error) =>
+              new InvalidSuggestionRequest({ field: ["model_name"], message: error.message })
+            ),
+          )
+      }
       return Preparation.of({
         prepare: Effect.fnUntraced(function* (input, useCase) {
           const language = detectLanguage(input.fileName, input.languageIdentifier)
           yield* countLanguage(metrics, input.fileName, input.languageIdentifier, language)
           yield* Effect.logDebug(`${useCase} request`, { prefix: input.prefix, suffix: input.suffix })
-          const entry = yield* catalog.resolve(input.provider ?? defaultProvider, useCase, input.modelName)
-            .pipe(
-              Effect.mapError((error) =>
-                new InvalidSuggestionRequest({ field: ["model_name"], message: error.message })
-              ),
-            )
+          const entry = yield* resolveEntry(input, useCase)
           const grammar = language?.grammar
           return {
             entry,

@@ -181,6 +181,7 @@ describe("fixture 25: v3 code completions with one prompt component", () => {
     const body = await response.json()
     expect(body).toEqual({
       response: "def binary_search(items, target):",
+      choices: [{ text: "def binary_search(items, target):", index: 0, finish_reason: "length" }],
       metadata: {
         model: { engine: "vertex-ai", name: "code-gecko@002", lang: "python" },
         timestamp: expect.any(Number),

@@ -255,13 +255,15 @@ describe("/v3/code/completions", () => {
     payload: { file_name: "a.py", content_above_cursor: "x", content_below_cursor: "", ...payload },
   })
 
-  it("needs exactly one prompt component", async () => {
+  it("needs 1 to 100 prompt components", async () => {
     await expectAccepted("/v3/code/completions", { prompt_components: [component()] })
+    await expectAccepted("/v3/code/completions", { prompt_components: [component(), component()] })
     await expectRejectedAt("/v3/code/completions", { prompt_components: [] }, ["body", "prompt_components"])
-    await expectRejectedAt("/v3/code/completions", { prompt_components: [component(), component()] }, [
-      "body",
-      "prompt_components",
-    ])
+    await expectRejectedAt(
+      "/v3/code/completions",
+      { prompt_components: Array.from({ length: 101 }, () => component()) },
+      ["body", "prompt_components"],
+    )
   })
 
   it("limits file_name to 255 and contents to 100,000 characters", async () => {
@@ -316,7 +318,7 @@ describe("/v3/code/completions", () => {
     await expectRejectedAt(
       "/v3/code/completions",
       { prompt_components: [component({}, "chat")] },
-      ["body", "prompt_components", 0, "type"],
+      ["body", "prompt_components", 0],
     )
   })
 })
