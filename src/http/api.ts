@@ -6,6 +6,7 @@
  * bare paths.
  */
 import { HttpApi, OpenApi } from "effect/http-api"
+import { polishOpenApi } from "./openApiDocument.ts"
 import { MonitoringApi } from "./monitoring.ts"
 import { ChatApi } from "./v1Chat.ts"
 import { XRayApi } from "./v1XRay.ts"
@@ -23,4 +24,5 @@ export class Api extends HttpApi.make("aigw")
   .annotateMerge(OpenApi.annotations({
     title: "aigw",
     description: "AI gateway compatible with the GitLab AI Gateway (Code Suggestions, Duo Chat, X-Ray).",
+    transform: polishOpenApi,
   })) {}
