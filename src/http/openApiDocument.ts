@@ -119,7 +119,7 @@ const polishOperation = (document: Json, operation: Json): void => {
 }
 
 /** The document the docs pages and `AIGW_FASTAPI__OPENAPI_URL` serve. */
-export const polishOpenApi = (generated: Record<string, any>): Record<string, any> => {
+export const polishOpenApi = (generated: Json): Json => {
   const document = tidySchema(generated) as Json
   const components = isObject(document["components"]) ? document["components"] : {}
   document["components"] = components
