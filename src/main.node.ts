@@ -74,7 +74,12 @@ const main = () => {
       }),
     )
   const program = Effect.gen(function* () {
-    yield* listen(nodeServer(config, AppLayer), config.fastapi.apiHost, config.fastapi.apiPort, "AIGW_FASTAPI__API_PORT")
+    yield* listen(
+      nodeServer(config, AppLayer),
+      config.fastapi.apiHost,
+      config.fastapi.apiPort,
+      "AIGW_FASTAPI__API_PORT",
+    )
     yield* listen(
       nodeMetricsServer(config),
       config.fastapi.metricsHost,
@@ -84,7 +89,9 @@ const main = () => {
     yield* logStartupSummary(mode, config).pipe(Effect.provide(ModelCatalog.layer))
     // Added after the servers, so it runs first when the scope closes: before they drain.
     yield* Effect.addFinalizer(() =>
-      Effect.logInfo("shutdown: no new connections; requests in flight finish (up to 30 s)", { logger: "aigw" })
+      Effect.logInfo("shutdown: no new connections; requests in flight finish (up to 30 s)", {
+        logger: "aigw",
+      })
     )
     return yield* Effect.never
   }).pipe(

@@ -41,7 +41,11 @@ export const listenFailureLine = (
   listener: { readonly host: string; readonly port: number; readonly variable: string },
 ): string => {
   const error = cause as { readonly code?: unknown; readonly message?: unknown; readonly name?: unknown }
-  const code = typeof error?.code === "string" ? error.code : typeof error?.name === "string" ? error.name : ""
+  const code = typeof error?.code === "string"
+    ? error.code
+    : typeof error?.name === "string"
+    ? error.name
+    : ""
   const reason = code === "EADDRINUSE" || code === "AddrInUse"
     ? "address already in use"
     : code === "EACCES" || code === "PermissionDenied"

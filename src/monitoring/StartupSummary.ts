@@ -6,7 +6,13 @@
  */
 import { Effect, Layer } from "effect"
 import type { AppConfigShape } from "../config/AppConfig.ts"
-import { ModelCatalog, type ModelCatalogShape, type ProviderName, type UseCase, useCases } from "../models/catalog.ts"
+import {
+  ModelCatalog,
+  type ModelCatalogShape,
+  type ProviderName,
+  type UseCase,
+  useCases,
+} from "../models/catalog.ts"
 import { defaultProvider as suggestionProvider } from "../suggestions/Preparation.ts"
 
 export type StartMode = "development" | "production"
@@ -42,7 +48,8 @@ export interface SummaryLine {
   readonly fields: Readonly<Record<string, unknown>>
 }
 
-const address = (host: string, port: number) => `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${port}`
+const address = (host: string, port: number) =>
+  `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${port}`
 
 /** The start-up lines, computed from the configuration and the catalog (no effects). */
 export const startupSummary = (
@@ -86,7 +93,9 @@ export const startupSummary = (
     }
     lines.push({
       level: "info",
-      event: `${useCase}: default model ${name ?? "(none)"} (upstream ${entry?.upstream ?? "-"}) on ${provider}, ${state}`,
+      event: `${useCase}: default model ${name ?? "(none)"} (upstream ${
+        entry?.upstream ?? "-"
+      }) on ${provider}, ${state}`,
       fields,
     })
     if (!ready && mode === "production") {
