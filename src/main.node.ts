@@ -44,7 +44,7 @@ export const nodeMetricsServer = (config: AppConfigShape) =>
     })),
   )
 
-const main = () => {
+export const main = (): void => {
   const loaded = loadConfiguration({
     args: process.argv,
     environment: process.env,
