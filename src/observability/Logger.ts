@@ -106,7 +106,9 @@ const formatJsonLine = (record: LogRecord): string => safeJson(record)
 
 const formatTextLine = (record: LogRecord): string => {
   const { timestamp, level, logger, event, exception, ...fields } = record
+  // Readable lines leave out empty facts (an access line's absent X-Gitlab-* headers); JSON keeps them.
   const rest = Object.entries(fields)
+    .filter(([, value]) => value !== null && value !== undefined)
     .map(([key, value]) => `${key}=${typeof value === "string" ? value : safeJson(value)}`)
     .join(" ")
   const head = `${timestamp} ${String(level).toUpperCase().padEnd(8)} [${logger}] ${event}`
