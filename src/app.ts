@@ -46,7 +46,11 @@ const servedPaths = (config: AppConfigShape): ReadonlySet<string> => {
 /** Browsers ask for it on every docs page load: an empty answer, not a logged 404. */
 const faviconPath = "/favicon.ico"
 
-const FaviconRoute = HttpRouter.add("GET", faviconPath, Effect.succeed(HttpServerResponse.empty({ status: 204 })))
+const FaviconRoute = HttpRouter.add(
+  "GET",
+  faviconPath,
+  Effect.succeed(HttpServerResponse.empty({ status: 204 })),
+)
 
 /** Scalar with its script inlined and no web fonts: the page loads nothing from the network. */
 const scalarPage = (path: `/${string}`) =>
@@ -63,9 +67,11 @@ const docsRoutes = (config: AppConfigShape) => {
   if (docsUrl !== undefined) routes.push(scalarPage(docsUrl))
   if (redocUrl !== undefined) {
     routes.push(
-      docsUrl === undefined
-        ? scalarPage(redocUrl)
-        : HttpRouter.add("GET", redocUrl, Effect.succeed(HttpServerResponse.redirect(docsUrl, { status: 307 }))),
+      docsUrl === undefined ? scalarPage(redocUrl) : HttpRouter.add(
+        "GET",
+        redocUrl,
+        Effect.succeed(HttpServerResponse.redirect(docsUrl, { status: 307 })),
+      ),
     )
   }
   return routes
@@ -84,7 +90,12 @@ export const HttpAppLayer = Layer.unwrap(
       ]),
       Layer.provide(AuthMiddleware.layer),
     )
-    return Layer.mergeAll(api, requestPipeline(config, servedPaths(config)), FaviconRoute, ...docsRoutes(config))
+    return Layer.mergeAll(
+      api,
+      requestPipeline(config, servedPaths(config)),
+      FaviconRoute,
+      ...docsRoutes(config),
+    )
   }),
 )
 
