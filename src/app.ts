@@ -9,6 +9,7 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import * as AuthMiddleware from "./auth/middleware.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { Api } from "./http/api.ts"
+import { bearerSchemeName } from "./http/openApiDocument.ts"
 import { requestPipeline } from "./http/middleware/pipeline.ts"
 import { ChatAgent } from "./chat/ChatAgent.ts"
 import { MonitoringHandlers } from "./http/monitoringHandlers.ts"
@@ -54,7 +55,14 @@ const FaviconRoute = HttpRouter.add(
 
 /** Scalar with its script inlined and no web fonts: the page loads nothing from the network. */
 const scalarPage = (path: `/${string}`) =>
-  HttpApiScalar.layer(Api, { path, scalar: { withDefaultFonts: false, defaultOpenAllTags: true } })
+  HttpApiScalar.layer(Api, {
+    path,
+    scalar: {
+      withDefaultFonts: false,
+      defaultOpenAllTags: true,
+      authentication: { preferredSecurityScheme: bearerSchemeName },
+    },
+  })
 
 /**
  * The documentation routes that are configured (an unset URL means that route is off). The
