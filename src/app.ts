@@ -4,11 +4,12 @@
  * (main.node.ts, main.deno.ts) and the contract tests serve this same app.
  */
 import { Effect, FileSystem, Layer } from "effect"
-import { FetchHttpClient, HttpRouter, HttpServer } from "effect/http"
-import { HttpApiBuilder, HttpApiScalar, HttpApiSwagger } from "effect/http-api"
+import { FetchHttpClient, HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import * as AuthMiddleware from "./auth/middleware.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { Api } from "./http/api.ts"
+import { bearerSchemeName } from "./http/openApiDocument.ts"
 import { requestPipeline, routerConfig } from "./http/middleware/pipeline.ts"
 import { ChatAgent } from "./chat/ChatAgent.ts"
 import { MonitoringHandlers } from "./http/monitoringHandlers.ts"
@@ -39,18 +40,51 @@ const servedPaths = (config: AppConfigShape): ReadonlySet<string> => {
   for (const group of Object.values(Api.groups)) {
     for (const endpoint of Object.values(group.endpoints)) paths.add(endpoint.path)
   }
+  paths.add(faviconPath)
   for (const path of [config.fastapi.openapiUrl, config.fastapi.docsUrl, config.fastapi.redocUrl]) {
     if (path !== undefined) paths.add(path)
   }
   return paths
 }
 
-/** The documentation routes that are configured (an unset URL means that route is off). */
+/** Browsers ask for it on every docs page load: an empty answer, not a logged 404. */
+const faviconPath = "/favicon.ico"
+
+const FaviconRoute = HttpRouter.add(
+  "GET",
+  faviconPath,
+  Effect.succeed(HttpServerResponse.empty({ status: 204 })),
+)
+
+/** Scalar with its script inlined and no web fonts: the page loads nothing from the network. */
+const scalarPage = (path: `/${string}`) =>
+  HttpApiScalar.layer(Api, {
+    path,
+    scalar: {
+      withDefaultFonts: false,
+      defaultOpenAllTags: true,
+      authentication: { preferredSecurityScheme: bearerSchemeName },
+    },
+  })
+
+/**
+ * The documentation routes that are configured (an unset URL means that route is off). The
+ * second page (`AIGW_FASTAPI__REDOC_URL`) redirects to the Scalar page, which has ReDoc's
+ * reading layout and also runs requests; alone, it serves that page itself.
+ */
 const docsRoutes = (config: AppConfigShape) => {
   const { docsUrl, redocUrl } = config.fastapi
   const routes: Array<Layer.Layer<never, never, HttpRouter.HttpRouter>> = []
-  if (docsUrl !== undefined) routes.push(HttpApiScalar.layer(Api, { path: docsUrl }))
-  if (redocUrl !== undefined) routes.push(HttpApiSwagger.layer(Api, { path: redocUrl }))
+  if (docsUrl !== undefined) routes.push(scalarPage(docsUrl))
+  if (redocUrl !== undefined) {
+    routes.push(
+      docsUrl === undefined ? scalarPage(redocUrl) : HttpRouter.add(
+        "GET",
+        redocUrl,
+        Effect.succeed(HttpServerResponse.redirect(docsUrl, { status: 307 })),
+      ),
+    )
+  }
   return routes
 }
 
@@ -69,7 +103,12 @@ export const HttpAppLayer = Layer.unwrap(
       ]),
       Layer.provide(AuthMiddleware.layer),
     )
-    return Layer.mergeAll(api, requestPipeline(config, servedPaths(config)), ...docsRoutes(config))
+    return Layer.mergeAll(
+      api,
+      requestPipeline(config, servedPaths(config)),
+      FaviconRoute,
+      ...docsRoutes(config),
+    )
   }),
 )
 

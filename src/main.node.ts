@@ -7,7 +7,7 @@
  * streams finish (up to 30 s), then the process exits 0.
  */
 import { NodeFileSystem, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Cause, Exit, Layer, Result } from "effect"
+import { Cause, Effect, Exit, Layer, Result } from "effect"
 import { HttpRouter } from "effect/http"
 import { readFileSync } from "node:fs"
 import { createServer } from "node:http"
@@ -15,7 +15,9 @@ import { AppLayer, makeRuntimeLayer } from "./app.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { routerConfig } from "./http/middleware/pipeline.ts"
 import { MetricsRoutes } from "./observability/metricsRoutes.ts"
-import { loadConfiguration } from "./startup.ts"
+import { ModelCatalog } from "./models/catalog.ts"
+import { logStartupSummary } from "./monitoring/StartupSummary.ts"
+import { listenFailureLine, loadConfiguration, startMode } from "./startup.ts"
 
 /** How long in-flight requests and streams may run on after a shutdown signal (SPEC §8). */
 export const shutdownGrace = "30 seconds"
@@ -62,7 +64,7 @@ export const nodeMetricsServer = (config: AppConfigShape) =>
     })),
   )
 
-const main = () => {
+export const main = (): void => {
   const loaded = loadConfiguration({
     args: process.argv,
     environment: process.env,
@@ -77,8 +79,47 @@ const main = () => {
     config: Layer.succeed(AppConfig, AppConfig.of(config)),
     fileSystem: NodeFileSystem.layer,
   })
-  const servers = Layer.mergeAll(nodeServer(config, AppLayer), nodeMetricsServer(config))
-  NodeRuntime.runMain(Layer.launch(servers.pipe(Layer.provide(runtime))), {
+  const mode = startMode(process.argv)
+  const listen = <E, R>(server: Layer.Layer<never, E, R>, host: string, port: number, variable: string) =>
+    Layer.build(server).pipe(
+      Effect.catchCause((cause) => {
+        const failure = Cause.findErrorOption(cause)
+        if (failure._tag === "Some" && (failure.value as { _tag?: unknown })._tag === "ServeError") {
+          process.stderr.write(
+            `${listenFailureLine((failure.value as { cause: unknown }).cause, { host, port, variable })}\n`,
+          )
+          process.exit(1)
+        }
+        return Effect.failCause(cause)
+      }),
+    )
+  const program = Effect.gen(function* () {
+    yield* listen(
+      nodeServer(config, AppLayer),
+      config.fastapi.apiHost,
+      config.fastapi.apiPort,
+      "AIGW_FASTAPI__API_PORT",
+    )
+    yield* listen(
+      nodeMetricsServer(config),
+      config.fastapi.metricsHost,
+      config.fastapi.metricsPort,
+      "AIGW_FASTAPI__METRICS_PORT",
+    )
+    yield* logStartupSummary(mode, config).pipe(Effect.provide(ModelCatalog.layer))
+    // Added after the servers, so it runs first when the scope closes: before they drain.
+    yield* Effect.addFinalizer(() =>
+      Effect.logInfo("shutdown: no new connections; requests in flight finish (up to 30 s)", {
+        logger: "aigw",
+      })
+    )
+    return yield* Effect.never
+  }).pipe(
+    Effect.scoped,
+    Effect.onInterrupt(() => Effect.logInfo("shutdown complete", { logger: "aigw" })),
+    Effect.provide(runtime),
+  )
+  NodeRuntime.runMain(program, {
     // A signal interrupts the server after it drained: that is a clean exit, not a failure.
     teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1),
   })

@@ -19,6 +19,44 @@ export interface StartupSources {
 /** Whether the adapter was started with `--dev` (`npm run dev`). */
 export const isDevelopment = (args: ReadonlyArray<string>) => args.includes("--dev")
 
+/** The mode the start line names. */
+export const startMode = (args: ReadonlyArray<string>) => isDevelopment(args) ? "development" : "production"
+
+/**
+ * Development defaults under `--dev`, then the environment and `.env` over them, except empty
+ * values: empty means unset, so a `.env` copied from a template cannot turn the docs, mock
+ * models or bypass off by leaving a variable blank.
+ */
+const withDevelopmentDefaults = (environment: Readonly<Record<string, string | undefined>>) => {
+  const set = Object.entries(environment).filter(([, value]) => value !== undefined && value !== "")
+  return { ...developmentDefaults, ...Object.fromEntries(set) }
+}
+
+/**
+ * The one line for a listener that cannot bind, e.g. `cannot listen on 0.0.0.0:5052: address
+ * already in use (EADDRINUSE); set AIGW_FASTAPI__API_PORT`.
+ */
+export const listenFailureLine = (
+  cause: unknown,
+  listener: { readonly host: string; readonly port: number; readonly variable: string },
+): string => {
+  const error = cause as { readonly code?: unknown; readonly message?: unknown; readonly name?: unknown }
+  const code = typeof error?.code === "string"
+    ? error.code
+    : typeof error?.name === "string"
+    ? error.name
+    : ""
+  const reason = code === "EADDRINUSE" || code === "AddrInUse"
+    ? "address already in use"
+    : code === "EACCES" || code === "PermissionDenied"
+    ? "permission denied"
+    : code === "EADDRNOTAVAIL" || code === "AddrNotAvailable"
+    ? "address not available on this machine"
+    : String(error?.message ?? cause)
+  return `cannot listen on ${listener.host}:${listener.port}: ${reason}${code === "" ? "" : ` (${code})`}; ` +
+    `change ${listener.variable} or stop the other process`
+}
+
 const readOptional = (read: (path: string) => string, path: string): string | undefined => {
   try {
     return read(path)
@@ -31,7 +69,7 @@ const readOptional = (read: (path: string) => string, path: string): string | un
 export const loadConfiguration = (sources: StartupSources): Result.Result<AppConfigShape, string> => {
   const environment = mergeDotenv(sources.environment, readOptional(sources.readTextFile, ".env"))
   const parsed = parseAppConfig(
-    isDevelopment(sources.args) ? { ...developmentDefaults, ...environment } : environment,
+    isDevelopment(sources.args) ? withDevelopmentDefaults(environment) : environment,
   )
   if (Result.isFailure(parsed)) return Result.fail(parsed.failure.line)
   const catalogProblem = catalogFileProblem(parsed.success.models.catalogFile, sources.readTextFile)

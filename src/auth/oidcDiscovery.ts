@@ -4,6 +4,7 @@
  * provider's `issuer` travels with its keys, because a key only vouches for tokens of the
  * provider that published it.
  */
+import { tlsProblem } from "../http/tlsProblem.ts"
 import { Data, Duration, Effect, Schema } from "effect"
 import { HttpClient, HttpClientResponse } from "effect/http"
 import * as jose from "jose"
@@ -86,7 +87,9 @@ const getJson = <S extends Schema.Decoder<unknown>>(
       error instanceof JwksFetchError ? error : new JwksFetchError({
         provider,
         url,
-        reason: error._tag === "SchemaError" ? `unexpected body: ${error.message}` : error.message,
+        reason: error._tag === "SchemaError"
+          ? `unexpected body: ${error.message}`
+          : tlsProblem(error) ?? error.message,
       })
     ),
   )

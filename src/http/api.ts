@@ -6,6 +6,7 @@
  * middleware/aiPrefix.ts); the document lists the bare paths.
  */
 import { HttpApi, OpenApi } from "effect/http-api"
+import { polishOpenApi } from "./openApiDocument.ts"
 import { MonitoringApi } from "./monitoring.ts"
 import { ChatApi } from "./v1Chat.ts"
 import { CodeV1Api } from "./v1Code.ts"
@@ -27,4 +28,5 @@ export class Api extends HttpApi.make("aigw")
   .annotateMerge(OpenApi.annotations({
     title: "aigw",
     description: "AI gateway compatible with the GitLab AI Gateway (Code Suggestions, Duo Chat, X-Ray).",
+    transform: polishOpenApi,
   })) {}

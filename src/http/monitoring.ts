@@ -12,11 +12,18 @@ export const ReadyStatus = Schema.Struct({
   checks: Schema.Record(Schema.String, Schema.Boolean),
 })
 
-/** 503 while a readiness check (e.g. the JWKS cache) has not passed yet. */
-export class NotReady extends Schema.TaggedError<NotReady>()("NotReady", {
+/**
+ * 503 while a readiness check (e.g. the JWKS cache) has not passed yet. `Schema.Error` encodes
+ * only the declared fields, so the body carries no `_tag`.
+ */
+export class NotReady extends Schema.Error<NotReady>("NotReady")({
   status: Schema.Literal("unavailable"),
   checks: Schema.Record(Schema.String, Schema.Boolean),
-}, { httpApiStatus: 503 }) {}
+}, { httpApiStatus: 503, description: "A readiness check has not passed yet" }) {
+  get _tag(): "NotReady" {
+    return "NotReady"
+  }
+}
 
 export class MonitoringApi extends HttpApiGroup.make("monitoring")
   .add(

@@ -46,6 +46,18 @@ export const ChatBody = Schema.Struct({
     Schema.isBetweenLength(1, 1, { expected: "exactly one prompt component" }),
   ),
   stream: optionalNullable(LaxBoolean),
+}).annotate({
+  examples: [{
+    prompt_components: [{
+      type: "prompt",
+      metadata: { source: "GitLab EE", version: "17.0.0" },
+      payload: {
+        content: "What does a Dockerfile HEALTHCHECK do?",
+        provider: "anthropic",
+        model: "claude-2.1",
+      },
+    }],
+  }],
 })
 
 export const ChatResponse = Schema.Struct({

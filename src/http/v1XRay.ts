@@ -28,6 +28,17 @@ export const XRayBody = Schema.Struct({
   prompt_components: Schema.Array(XRayComponent).check(
     Schema.isBetweenLength(1, 1, { expected: "exactly one prompt component" }),
   ),
+}).annotate({
+  examples: [{
+    prompt_components: [{
+      type: "x_ray_package_file_prompt",
+      payload: {
+        prompt: 'Human: List the libraries in this package.json: {"dependencies": {"effect": "4.1.0"}}',
+        provider: "anthropic",
+        model: "claude-2.0",
+      },
+    }],
+  }],
 })
 
 export const XRayResponse = Schema.Struct({ response: Schema.String })

@@ -83,12 +83,28 @@ const suggestionFields = {
 export const CompletionsBody = Schema.Struct({
   ...suggestionFields,
   prompt: optionalNullable(Schema.String),
+}).annotate({
+  examples: [{
+    current_file: {
+      file_name: "app.py",
+      content_above_cursor: "def add(x, y):\n    return ",
+      content_below_cursor: "",
+    },
+  }],
 })
 export type CompletionsBody = typeof CompletionsBody.Type
 
 export const GenerationsBody = Schema.Struct({
   ...suggestionFields,
   prompt: optionalNullable(Schema.Union([Schema.String, Schema.Array(PromptMessage)])),
+}).annotate({
+  examples: [{
+    current_file: {
+      file_name: "app.py",
+      content_above_cursor: "# Write a function that adds two numbers\n",
+      content_below_cursor: "",
+    },
+  }],
 })
 export type GenerationsBody = typeof GenerationsBody.Type
 

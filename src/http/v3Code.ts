@@ -76,6 +76,18 @@ export const V3Body = Schema.Struct({
   prompt_components: Schema.Array(PromptComponent).check(
     Schema.isBetweenLength(1, maxPromptComponents, { expected: "1 to 100 prompt components" }),
   ),
+}).annotate({
+  examples: [{
+    prompt_components: [{
+      type: "code_editor_completion",
+      payload: {
+        file_name: "app.py",
+        content_above_cursor: "def add(x, y):\n    return ",
+        content_below_cursor: "",
+        language_identifier: "python",
+      },
+    }],
+  }],
 })
 export type V3Body = typeof V3Body.Type
 

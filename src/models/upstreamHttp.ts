@@ -3,6 +3,7 @@
  * :rawPredict, OpenAI-compatible), with their failures as `ModelError`s. The client is the
  * layer's (FetchHttpClient in production: Web fetch, so keep-alive pools on Node and Deno).
  */
+import { tlsProblem } from "../http/tlsProblem.ts"
 import { Effect, Schema, Stream } from "effect"
 import { Sse } from "effect/encoding"
 import { type HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
@@ -24,6 +25,8 @@ export const parseRetryAfter = (value: string | null | undefined, now = Date.now
 }
 
 const describe = (cause: unknown): string => {
+  const tls = tlsProblem(cause)
+  if (tls !== undefined) return tls
   if (cause instanceof Error) {
     const inner = (cause as { cause?: unknown }).cause
     return inner instanceof Error ? `${cause.message}: ${inner.message}` : cause.message
@@ -35,7 +38,10 @@ export const connectionError = (target: Target, cause: unknown) =>
   new UpstreamConnection({ ...target, detail: describe(cause) })
 
 export const fromHttpClientError = (target: Target, error: HttpClientError.HttpClientError): ModelError =>
-  new UpstreamConnection({ ...target, detail: error.reason.message ?? error.reason._tag })
+  new UpstreamConnection({
+    ...target,
+    detail: tlsProblem(error) ?? error.reason.message ?? error.reason._tag,
+  })
 
 /** A non-2xx response as `UpstreamStatus`, with the start of its body for the logs. */
 const statusError = (target: Target, response: HttpClientResponse.HttpClientResponse) =>

@@ -121,7 +121,9 @@ const escapeControl = (text: string): string =>
 const formatTextLine = (record: LogRecord): string => {
   const { timestamp, level, logger, event, exception, ...fields } = record
   const text = (value: unknown) => escapeControl(typeof value === "string" ? value : safeJson(value))
+  // Readable lines leave out empty facts (an access line's absent X-Gitlab-* headers); JSON keeps them.
   const rest = Object.entries(fields)
+    .filter(([, value]) => value !== null && value !== undefined)
     .map(([key, value]) => `${escapeControl(key)}=${text(value)}`)
     .join(" ")
   const head = `${timestamp} ${String(level).toUpperCase().padEnd(8)} [${text(logger)}] ${text(event)}`

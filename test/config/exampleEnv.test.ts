@@ -9,8 +9,14 @@ const exampleEnv = readFileSync(join(import.meta.dirname, "..", "..", "example.e
 const spec = readFileSync(join(import.meta.dirname, "..", "..", "src", "config", "AppConfig.ts"), "utf8")
 
 describe("example.env", () => {
-  it("is a valid configuration as it stands", () => {
-    expect(Result.isSuccess(parseAppConfig(parse(exampleEnv)))).toBe(true)
+  it("sets nothing as it stands, so a copy to .env changes no mode", () => {
+    expect(parse(exampleEnv)).toEqual({})
+  })
+
+  it("is a valid configuration with every line uncommented", () => {
+    const uncommented = exampleEnv.replace(/^# (?=[A-Z_]+=)/gm, "")
+    expect(Object.keys(parse(uncommented)).length).toBeGreaterThan(30)
+    expect(Result.isSuccess(parseAppConfig(parse(uncommented)))).toBe(true)
   })
 
   it("lists every variable that AppConfig reads, each after a comment", () => {
@@ -21,10 +27,10 @@ describe("example.env", () => {
         expect(exampleEnv).toContain(variable)
         continue
       }
-      const index = lines.findIndex((line) => line.startsWith(`${variable}=`))
+      const index = lines.findIndex((line) => line.startsWith(`# ${variable}=`))
       expect(index, variable).toBeGreaterThan(0)
-      const above = lines.slice(0, index).reverse().find((line) => !/^[A-Z_]+=/.test(line))
-      expect(above, variable).toMatch(/^#/)
+      const above = lines.slice(0, index).reverse().find((line) => !/^# [A-Z_]+=/.test(line))
+      expect(above, variable).toMatch(/^# .*[a-z]/)
     }
   })
 })

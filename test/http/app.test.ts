@@ -153,16 +153,30 @@ describe("docs", () => {
     )
   })
 
-  it("serve two HTML docs pages that need no network", async () => {
+  it("serve an HTML docs page that needs no network, and redirect the second URL to it", async () => {
     const app = start(docsEnv)
-    for (const path of ["/docs", "/redoc"]) {
-      const response = await app.request(path)
-      expect(response.status).toBe(200)
-      expect(response.headers.get("content-type")).toMatch(/text\/html/)
-      const html = await response.text()
-      expect(html).toContain("aigw")
-      expect(html).not.toMatch(/<script[^>]+src="https?:/)
-    }
+    const response = await app.request("/docs")
+    expect(response.status).toBe(200)
+    expect(response.headers.get("content-type")).toMatch(/text\/html/)
+    const html = await response.text()
+    expect(html).toContain("aigw")
+    expect(html).not.toMatch(/<script[^>]+src="https?:/)
+    expect(html).toContain('"withDefaultFonts":false')
+    const redoc = await app.request("/redoc", { redirect: "manual" })
+    expect(redoc.status).toBe(307)
+    expect(redoc.headers.get("location")).toBe("/docs")
+  })
+
+  it("serve the page itself at the second URL when the first is unset", async () => {
+    const response = await start({ AIGW_FASTAPI__REDOC_URL: "/redoc" }).request("/redoc")
+    expect(response.status).toBe(200)
+    expect(await response.text()).toContain("createApiReference")
+  })
+
+  it("answer the browser's favicon request with 204 and no access line", async () => {
+    const app = start(docsEnv)
+    const response = await app.request("/favicon.ico")
+    expect(response.status).toBe(204)
   })
 
   it("follow the configured URLs", async () => {

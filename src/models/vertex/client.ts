@@ -27,6 +27,13 @@ export class VertexCredentials extends Context.Service<VertexCredentials, {
       if (configured !== undefined) {
         return VertexCredentials.of({ token: Effect.succeed(Redacted.value(configured)) })
       }
+      // Without a project Vertex is not configured: no Application Default Credentials lookup
+      // (which probes the cloud metadata server and warns on stderr).
+      if (config.vertexTextModel.project === undefined) {
+        return VertexCredentials.of({
+          token: Effect.fail(new CredentialsError({ cause: "AIGW_VERTEX_TEXT_MODEL__PROJECT is not set" })),
+        })
+      }
       const auth = new GoogleAuth({ scopes: ["https://www.googleapis.com/auth/cloud-platform"] })
       return VertexCredentials.of({
         token: Effect.tryPromise({
