@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import { makeMetrics, maxRequestLabelValues, otherLabelValue } from "../../src/observability/Metrics.ts"
 import { countLanguage, countTelemetry } from "../../src/suggestions/suggestionMetrics.ts"
 import * as vertex from "../support/fakes/vertex.ts"
-import { type Gateway, startGateway } from "../support/gateway.ts"
+import { type Gateway, legacyModels, startGateway } from "../support/gateway.ts"
 
 /** Distinct values of `label` among the series lines of `name`. */
 const labelValues = (text: string, name: string, label: string): Set<string> => {
@@ -108,7 +108,7 @@ describe("telemetry through the app", () => {
   })
 
   it("caps the labels of real requests and ignores header counts that are not 0–1000", async () => {
-    gateway = await startGateway()
+    gateway = await startGateway(legacyModels())
     const requests = maxRequestLabelValues + 30
     for (let index = 0; index < requests; index++) gateway.vertex.enqueue(vertex.predict("x"))
     for (let index = 0; index < requests; index++) {

@@ -23,12 +23,15 @@ import { legacyCatalogWith } from "../support/legacyCatalog.ts"
 import { freePort } from "../support/process.ts"
 import { authHeaders, gitlabClaims } from "../support/tokens.ts"
 
-/** The original's models (the fakes answer in their shapes), with short timeouts. */
+/**
+ * The original's models (the fakes answer in their shapes), with timeouts short enough for storms
+ * of hung calls, long enough that a loaded machine does not turn a 429 or reset into a timeout.
+ */
 const catalogFile = () => {
   const file = join(mkdtempSync(join(tmpdir(), "aigw-faults-")), "models.json")
   const catalog = legacyCatalogWith({
-    "claude-2.1": { timeoutSeconds: 0.3 },
-    "code-gecko@002": { timeoutSeconds: 0.3 },
+    "claude-2.1": { timeoutSeconds: 1 },
+    "code-gecko@002": { timeoutSeconds: 1 },
   })
   writeFileSync(file, JSON.stringify(catalog))
   return file

@@ -143,7 +143,7 @@ describe("start-up summary", () => {
     expect(lines.find((line) => line.fields["use_case"] === "chat" && line.level === "info")!.fields)
       .toMatchObject({
         model: "claude-2.0",
-        upstream: "claude-2.0",
+        upstream: "claude-sonnet-5-5",
         provider: "anthropic",
         provider_configured: true,
       })

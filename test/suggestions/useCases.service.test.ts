@@ -3,7 +3,7 @@
  * answer with the JSON of what they were asked), the real catalog, preparation, tree-sitter and
  * post-processing. What the model was asked is read back from the echo.
  */
-import { assert, describe, it, layer } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
 import { Effect, Layer, Stream } from "effect"
 import { AppConfig } from "../../src/config/AppConfig.ts"
 import { ModelCatalog } from "../../src/models/catalog.ts"
