@@ -16,6 +16,7 @@ import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { routerConfig } from "./http/middleware/pipeline.ts"
 import { MetricsRoutes } from "./observability/metricsRoutes.ts"
 import { loadConfiguration } from "./startup.ts"
+import { isClusterPrimary, isClusterWorker, runPrimary, WorkerMetricsLayer } from "./workers.ts"
 
 /** How long in-flight requests and streams may run on after a shutdown signal (SPEC §8). */
 export const shutdownGrace = "30 seconds"
@@ -73,11 +74,14 @@ const main = () => {
     process.exit(1)
   }
   const config = loaded.success
+  if (isClusterPrimary(config)) return runPrimary(config)
   const runtime = makeRuntimeLayer({
     config: Layer.succeed(AppConfig, AppConfig.of(config)),
     fileSystem: NodeFileSystem.layer,
   })
-  const servers = Layer.mergeAll(nodeServer(config, AppLayer), nodeMetricsServer(config))
+  // In a cluster the primary serves the metrics, summed over the workers.
+  const metricsListener = isClusterWorker() ? WorkerMetricsLayer : nodeMetricsServer(config)
+  const servers = Layer.mergeAll(nodeServer(config, AppLayer), metricsListener)
   NodeRuntime.runMain(Layer.launch(servers.pipe(Layer.provide(runtime))), {
     // A signal interrupts the server after it drained: that is a clean exit, not a failure.
     teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1),
