@@ -10,6 +10,7 @@ import { NodeFileSystem, NodeHttpServer, NodeRuntime } from "@effect/platform-no
 import { Cause, Effect, Exit, Layer, Result } from "effect"
 import { HttpRouter } from "effect/http"
 import { readFileSync } from "node:fs"
+import cluster from "node:cluster"
 import { createServer } from "node:http"
 import { AppLayer, makeRuntimeLayer } from "./app.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
@@ -18,6 +19,7 @@ import { MetricsRoutes } from "./observability/metricsRoutes.ts"
 import { ModelCatalog } from "./models/catalog.ts"
 import { logStartupSummary } from "./monitoring/StartupSummary.ts"
 import { listenFailureLine, loadConfiguration, startMode } from "./startup.ts"
+import { isClusterPrimary, isClusterWorker, runPrimary, WorkerMetricsLayer } from "./workers.ts"
 
 /** How long in-flight requests and streams may run on after a shutdown signal (SPEC §8). */
 export const shutdownGrace = "30 seconds"
@@ -75,6 +77,7 @@ export const main = (): void => {
     process.exit(1)
   }
   const config = loaded.success
+  if (isClusterPrimary(config)) return runPrimary(config)
   const runtime = makeRuntimeLayer({
     config: Layer.succeed(AppConfig, AppConfig.of(config)),
     fileSystem: NodeFileSystem.layer,
@@ -100,13 +103,21 @@ export const main = (): void => {
       config.fastapi.apiPort,
       "AIGW_FASTAPI__API_PORT",
     )
-    yield* listen(
-      nodeMetricsServer(config),
-      config.fastapi.metricsHost,
-      config.fastapi.metricsPort,
-      "AIGW_FASTAPI__METRICS_PORT",
-    )
-    yield* logStartupSummary(mode, config).pipe(Effect.provide(ModelCatalog.layer))
+    // In a cluster the primary serves the metrics, summed over the workers.
+    if (isClusterWorker()) {
+      yield* Layer.build(WorkerMetricsLayer)
+    } else {
+      yield* listen(
+        nodeMetricsServer(config),
+        config.fastapi.metricsHost,
+        config.fastapi.metricsPort,
+        "AIGW_FASTAPI__METRICS_PORT",
+      )
+    }
+    // One summary per gateway: the first worker of a cluster says it for all of them.
+    if (!isClusterWorker() || cluster.worker?.id === 1) {
+      yield* logStartupSummary(mode, config).pipe(Effect.provide(ModelCatalog.layer))
+    }
     // Added after the servers, so it runs first when the scope closes: before they drain.
     yield* Effect.addFinalizer(() =>
       Effect.logInfo("shutdown: no new connections; requests in flight finish (up to 30 s)", {

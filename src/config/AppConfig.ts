@@ -109,6 +109,8 @@ export interface AppConfigShape {
     readonly maxConnections: number
     readonly trustedProxies: ReadonlyArray<IpNetwork.IpNetwork>
   }
+  /** API processes on Node (`node:cluster`); `auto` is one per CPU. 1: no cluster. */
+  readonly workers: number | "auto"
 }
 
 /** A variable whose value cannot be used; `message` says what was expected. */
@@ -141,6 +143,10 @@ const Port = LaxInt.check(
   Schema.isBetween({ minimum: 0, maximum: 65535 }, { expected: "a port number (0-65535)" }),
 )
 const PositiveInt = LaxInt.check(Schema.isGreaterThanOrEqualTo(1, { expected: "a positive integer" }))
+
+const WorkerCount = Schema.Union([Schema.Literal("auto"), PositiveInt]).annotate({
+  expected: "a positive integer or auto",
+})
 
 const UrlPath = Schema.String.check(
   Schema.isPattern(/^\/\S*$/, { expected: "a URL path starting with /" }),
@@ -410,6 +416,7 @@ const readConfig = (read: Reader): Read<AppConfigShape> =>
         fallback: "127.0.0.1/8,::1/128",
       }),
     }),
+    workers: read.value(WorkerCount, { names: ["AIGW_WORKERS", "WEB_CONCURRENCY"], fallback: "1" }),
   })
 
 /** A PEM key, checked now so a bad one stops the start; the error never quotes the key. */

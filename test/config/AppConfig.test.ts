@@ -113,6 +113,14 @@ describe("AppConfig values", () => {
       .toHaveLength(3)
   })
 
+  it("reads the worker count as a number or auto, with WEB_CONCURRENCY as its alias", () => {
+    expect(parse({}).workers).toBe(1)
+    expect(parse({ AIGW_WORKERS: "4" }).workers).toBe(4)
+    expect(parse({ AIGW_WORKERS: "auto" }).workers).toBe("auto")
+    expect(parse({ WEB_CONCURRENCY: "3" }).workers).toBe(3)
+    expect(parse({ AIGW_WORKERS: "2", WEB_CONCURRENCY: "3" }).workers).toBe(2)
+  })
+
   it("treats an empty optional value as unset", () => {
     expect(parse({ AIGW_FASTAPI__DOCS_URL: "" }).fastapi.docsUrl).toBeUndefined()
   })
@@ -130,6 +138,8 @@ describe("AppConfig errors", () => {
     ["AIGW_LOGGING__LEVEL", "loud"],
     ["AIGW_HTTP__TRUSTED_PROXIES", "10.0.0.0/99"],
     ["AIGW_HTTP__MAX_BODY_BYTES", "0"],
+    ["AIGW_WORKERS", "0"],
+    ["AIGW_WORKERS", "many"],
     ["AIGW_FASTAPI__DOCS_URL", "docs"],
     ["AIGW_F__CODE_SUGGESTIONS__EXCL_POST_PROC", '"strip_whitespaces"'],
   ])("%s=%s fails with one line naming the variable", (variable, value) => {
