@@ -4,6 +4,7 @@
  * (suggestionResponses.ts), with tracking as on v2. v4 (v4CodeHandlers.ts) takes the same body.
  */
 import { Effect } from "effect"
+import type { HttpServerRequest } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { undefinedIfNull } from "../schema/Nullable.ts"
 import { Completions } from "../suggestions/Completions.ts"
@@ -64,23 +65,32 @@ export const suggestFromComponents = (body: V3Body) =>
     })
   })
 
-export const CodeSuggestionsV3Handlers = HttpApiBuilder.group(
-  Api,
-  "codeSuggestionsV3",
-  Effect.fn(function* (handlers) {
+/** The handler of a prompt-components body, answered by `respond` (v3 here, v4 in v4CodeHandlers.ts). */
+export const componentsHandler = (respond: typeof v3Response) =>
+  Effect.gen(function* () {
     const completions = yield* Completions
     const generations = yield* Generations
     const metrics = yield* Metrics
     const tracking = yield* Tracking
-    return handlers.handleAll({
-      completions: ({ payload, request }) =>
-        suggestFromComponents(payload).pipe(
-          Effect.provideService(Completions, completions),
-          Effect.provideService(Generations, generations),
-          Effect.tap(reportSuggestion(metrics, tracking, [], request)),
-          Effect.flatMap(v3Response),
-          Effect.catchTag("InvalidSuggestionRequest", answerInvalid),
-        ),
-    })
+    return (
+      { payload, request }: {
+        readonly payload: V3Body
+        readonly request: HttpServerRequest.HttpServerRequest
+      },
+    ) =>
+      suggestFromComponents(payload).pipe(
+        Effect.provideService(Completions, completions),
+        Effect.provideService(Generations, generations),
+        Effect.tap(reportSuggestion(metrics, tracking, [], request)),
+        Effect.flatMap(respond),
+        Effect.catchTag("InvalidSuggestionRequest", answerInvalid),
+      )
+  })
+
+export const CodeSuggestionsV3Handlers = HttpApiBuilder.group(
+  Api,
+  "codeSuggestionsV3",
+  Effect.fn(function* (handlers) {
+    return handlers.handleAll({ completions: yield* componentsHandler(v3Response) })
   }),
 )

@@ -4,32 +4,14 @@
  */
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
-import { Metrics } from "../observability/Metrics.ts"
-import { Tracking } from "../observability/Tracking.ts"
-import { Completions } from "../suggestions/Completions.ts"
-import { Generations } from "../suggestions/Generations.ts"
 import { Api } from "./api.ts"
-import { reportSuggestion } from "./suggestionReporting.ts"
-import { answerInvalid, v4Response } from "./suggestionResponses.ts"
-import { suggestFromComponents } from "./v3CodeHandlers.ts"
+import { v4Response } from "./suggestionResponses.ts"
+import { componentsHandler } from "./v3CodeHandlers.ts"
 
 export const CodeSuggestionsV4Handlers = HttpApiBuilder.group(
   Api,
   "codeSuggestionsV4",
   Effect.fn(function* (handlers) {
-    const completions = yield* Completions
-    const generations = yield* Generations
-    const metrics = yield* Metrics
-    const tracking = yield* Tracking
-    return handlers.handleAll({
-      suggestions: ({ payload, request }) =>
-        suggestFromComponents(payload).pipe(
-          Effect.provideService(Completions, completions),
-          Effect.provideService(Generations, generations),
-          Effect.tap(reportSuggestion(metrics, tracking, [], request)),
-          Effect.flatMap(v4Response),
-          Effect.catchTag("InvalidSuggestionRequest", answerInvalid),
-        ),
-    })
+    return handlers.handleAll({ suggestions: yield* componentsHandler(v4Response) })
   }),
 )
