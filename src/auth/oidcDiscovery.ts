@@ -4,7 +4,7 @@
  * provider's `issuer` travels with its keys, because a key only vouches for tokens of the
  * provider that published it.
  */
-import { tlsProblem } from "../http/tlsProblem.ts"
+import { tlsProblem } from "../net/tlsProblem.ts"
 import { Data, Duration, Effect, Schema } from "effect"
 import { HttpClient, HttpClientResponse } from "effect/http"
 import * as jose from "jose"

@@ -3,7 +3,7 @@
  * :rawPredict, OpenAI-compatible), with their failures as `ModelError`s. The client is the
  * layer's (FetchHttpClient in production: Web fetch, so keep-alive pools on Node and Deno).
  */
-import { tlsProblem } from "../http/tlsProblem.ts"
+import { tlsProblem } from "../net/tlsProblem.ts"
 import { Effect, Schema, Stream } from "effect"
 import { Sse } from "effect/encoding"
 import { type HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
