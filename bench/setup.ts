@@ -29,28 +29,27 @@ export interface World {
 }
 
 export interface Targets {
-  /** (a) Anthropic text completion straight to the fake upstream. */
+  /** (a) an Anthropic Messages call straight to the fake upstream. */
   readonly direct: LoadTarget
   /** (b) the same call through the bare proxy. */
   readonly proxy: LoadTarget
-  /** (c) aigw /v1/chat/agent with claude-2.1 (→ /v1/complete). */
+  /** (c) aigw /v1/chat/agent with claude-2.1 (→ /v1/messages, the current Claude model). */
   readonly chat: LoadTarget
-  /** (d) aigw /v2/code/completions (Vertex code-gecko), by file size in KB. */
+  /** (d) aigw /v2/code/completions (code-gecko@002 → Codestral on Vertex), by file size in KB. */
   readonly completions: (kb: number) => LoadTarget
-  /** (e) baseline: a streamed text completion through the bare proxy. */
+  /** (e) baseline: a streamed Messages call through the bare proxy. */
   readonly proxyStream: LoadTarget
   /** (e) aigw /v2/code/generations streamed from Anthropic. */
   readonly generationStream: LoadTarget
 }
 
-/** The body aigw itself sends to /v1/complete for the chat scenario, near enough. */
-const anthropicComplete = (stream: boolean) =>
+/** The body aigw itself sends to /v1/messages for the chat scenario, near enough. */
+const anthropicMessages = (stream: boolean) =>
   JSON.stringify({
-    model: "claude-2.1",
-    prompt: "\n\nHuman: Hi, how are you?\n\nAssistant:",
-    max_tokens_to_sample: 2048,
+    model: "claude-sonnet-5-5",
+    messages: [{ role: "user", content: "Hi, how are you?" }],
+    max_tokens: 2048,
     stop_sequences: ["Observation:"],
-    temperature: 0.1,
     stream,
   })
 
@@ -167,14 +166,14 @@ export const startWorld = async (pinning: WorldOptions = {}): Promise<World> => 
     const json = { "content-type": "application/json" }
     const completionBodies = new Map<number, string>()
     const targets: Targets = {
-      direct: { url: `${upstream.url}/v1/complete`, headers: json, body: anthropicComplete(false) },
-      proxy: { url: `${proxy.url}/v1/complete`, headers: json, body: anthropicComplete(false) },
+      direct: { url: `${upstream.url}/v1/messages`, headers: json, body: anthropicMessages(false) },
+      proxy: { url: `${proxy.url}/v1/messages`, headers: json, body: anthropicMessages(false) },
       chat: { url: `${aigw.url}/v1/chat/agent`, headers: gitlab, body: chatBody },
       completions: (kb) => {
         if (!completionBodies.has(kb)) completionBodies.set(kb, completionBody(kb))
         return { url: `${aigw.url}/v2/code/completions`, headers: gitlab, body: completionBodies.get(kb)! }
       },
-      proxyStream: { url: `${proxy.url}/v1/complete`, headers: json, body: anthropicComplete(true) },
+      proxyStream: { url: `${proxy.url}/v1/messages`, headers: json, body: anthropicMessages(true) },
       generationStream: { url: `${aigw.url}/v2/code/generations`, headers: gitlab, body: generationBody },
     }
     return {
