@@ -10,6 +10,7 @@ import * as AuthMiddleware from "./auth/middleware.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { Api } from "./http/api.ts"
 import { requestPipeline, routerConfig } from "./http/middleware/pipeline.ts"
+import { withRateLimits } from "./http/middleware/rateLimit.ts"
 import { ChatAgent } from "./chat/ChatAgent.ts"
 import { MonitoringHandlers } from "./http/monitoringHandlers.ts"
 import { ChatHandlers } from "./http/v1ChatHandlers.ts"
@@ -27,6 +28,7 @@ import { Preparation } from "./suggestions/Preparation.ts"
 import { TreeSitter } from "./suggestions/treesitter.ts"
 import { XRay } from "./xray/XRay.ts"
 import { Readiness } from "./monitoring/Readiness.ts"
+import { RateLimiter } from "./ratelimit/RateLimiter.ts"
 import * as EventLoopMonitor from "./observability/EventLoopMonitor.ts"
 import * as Logger from "./observability/Logger.ts"
 import { Metrics } from "./observability/Metrics.ts"
@@ -65,7 +67,7 @@ export const HttpAppLayer = Layer.unwrap(
         XRayHandlers,
         CodeV1Handlers,
       ]),
-      Layer.provide(AuthMiddleware.layer),
+      Layer.provide(withRateLimits(AuthMiddleware.layer)),
     )
     return Layer.mergeAll(api, requestPipeline(config, servedPaths(config)), ...docsRoutes(config))
   }),
@@ -90,6 +92,7 @@ export const ServicesLayer = Layer.mergeAll(
   SuggestionsLayer,
   ChatLayer,
   TokenAuthority.layer,
+  RateLimiter.layer,
 )
   .pipe(
     Layer.provideMerge(TrackingLayer),
