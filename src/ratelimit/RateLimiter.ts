@@ -107,7 +107,7 @@ export class RateLimiter
         Effect.sync(() =>
           makeRedisBuckets(Redacted.value(rateLimit.redisUrl!), Duration.toMillis(storeTimeout))
         ),
-        (store) => Effect.promise(store.close),
+        (store) => Effect.sync(store.close),
       )
       if (!(yield* Effect.promise(() => redis.ready(1_000)))) {
         yield* Effect.logWarning(

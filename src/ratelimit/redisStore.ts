@@ -40,7 +40,7 @@ export interface RedisBuckets {
   readonly take: (key: string, spec: BucketSpec) => Promise<Decision>
   /** Resolves once connected, or after `waitMillis` (the limiter fails open meanwhile). */
   readonly ready: (waitMillis: number) => Promise<boolean>
-  readonly close: () => Promise<void>
+  readonly close: () => void
 }
 
 export const makeRedisBuckets = (url: string, commandTimeoutMillis: number): RedisBuckets => {
@@ -80,8 +80,6 @@ export const makeRedisBuckets = (url: string, commandTimeoutMillis: number): Red
         }
         client.once("ready", onReady)
       }),
-    close: async () => {
-      client.disconnect()
-    },
+    close: () => client.disconnect(),
   }
 }
