@@ -22,22 +22,22 @@ export const startRedisServer = async (): Promise<RedisServer> => {
   const port = await freePort()
   let child: ChildProcess | undefined
   const start = async () => {
-    const process = spawn(
+    const server = spawn(
       "redis-server",
       ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
       { stdio: ["ignore", "pipe", "pipe"] },
     )
-    child = process
+    child = server
     let output = ""
     await new Promise<void>((resolve, reject) => {
-      process.once("error", reject)
-      process.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)))
-      process.stdout!.on("data", (chunk: Buffer) => {
+      server.once("error", reject)
+      server.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)))
+      server.stdout!.on("data", (chunk: Buffer) => {
         output += chunk.toString()
         if (output.includes("Ready to accept connections")) resolve()
       })
     })
-    process.removeAllListeners("exit")
+    server.removeAllListeners("exit")
   }
   const kill = async () => {
     if (child === undefined || child.exitCode !== null) return
@@ -46,12 +46,16 @@ export const startRedisServer = async (): Promise<RedisServer> => {
     await exited
     child = undefined
   }
+  const signal = (name: NodeJS.Signals) => {
+    if (child?.pid !== undefined) process.kill(child.pid, name)
+  }
   await start()
   return {
     url: `redis://127.0.0.1:${port}`,
     start,
     kill,
-    freeze: () => child?.kill("SIGSTOP"),
-    thaw: () => child?.kill("SIGCONT"),
+    // process.kill: Deno's ChildProcess.kill sends no SIGCONT.
+    freeze: () => signal("SIGSTOP"),
+    thaw: () => signal("SIGCONT"),
   }
 }
