@@ -1,7 +1,8 @@
 /**
  * Rate limits on the authenticated routes: wraps the Authentication middleware so the bucket is
  * taken right after the token is verified (the identity comes from its claims first), and before
- * the body is read or a model is called. A refusal is `RateLimited`, answered as errors.ts says (429); answers within the budget carry `X-RateLimit-Limit` / `X-RateLimit-Remaining`.
+ * the body is read or a model is called. A refusal is `RateLimited`, answered as errors.ts says
+ * (429); successful answers carry `X-RateLimit-Limit` / `X-RateLimit-Remaining`.
  */
 import { Effect, Layer } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
