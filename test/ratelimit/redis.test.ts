@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { postJson, startTestApp, type TestApp } from "../support/app.ts"
 import { eventually } from "../support/eventually.ts"
+import { freePort } from "../support/process.ts"
 import { type RedisServer, startRedisServer } from "./redisServer.ts"
 
 const completion = {
@@ -23,12 +24,12 @@ afterAll(async () => {
   await redis.kill()
 })
 
-const startInstance = () => {
+const startInstance = (redisUrl = redis.url) => {
   const app = startTestApp({
     AIGW_MOCK_MODEL_RESPONSES: "true",
     AIGW_RATE_LIMIT__ENABLED: "true",
     AIGW_RATE_LIMIT__REQUESTS_PER_MINUTE: "4",
-    AIGW_RATE_LIMIT__REDIS_URL: redis.url,
+    AIGW_RATE_LIMIT__REDIS_URL: redisUrl,
   })
   apps.push(app)
   return app
@@ -115,5 +116,11 @@ describe("rate limits in Redis", () => {
     await eventually(async () => {
       expect((await complete(app, "dora")).headers.get("x-ratelimit-limit")).toBe("4")
     })
+  })
+
+  it("starts and serves when Redis is unreachable from the start", async () => {
+    const app = startInstance(`redis://127.0.0.1:${await freePort()}`)
+    for (let i = 0; i < 6; i++) expect((await complete(app, "erin")).status).toBe(200)
+    expect(await storeErrors(app)).toBe(6)
   })
 })
