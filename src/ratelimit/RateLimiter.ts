@@ -85,6 +85,15 @@ export class RateLimiter
       )
       if (!rateLimit.enabled) return RateLimiter.of(disabled)
       const specs = bucketSpecs(rateLimit)
+      yield* Effect.logInfo("rate limits on", {
+        logger: "ratelimit",
+        // Never the URL: it may carry the password.
+        store: rateLimit.redisUrl === undefined ? "memory (per worker)" : "redis",
+        per_minute: Object.fromEntries(
+          Object.entries(specs).map(([family, spec]) => [family, spec.refillPerMinute]),
+        ),
+        burst: Object.fromEntries(Object.entries(specs).map(([family, spec]) => [family, spec.capacity])),
+      })
       const counted = (family: RateLimitFamily, verdict: Verdict) => {
         if (!verdict.allowed) limited.inc({ family })
         return verdict

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import * as apps from "kubernetes-models/apps/v1"
 import * as autoscaling from "kubernetes-models/autoscaling/v2"
+import * as networking from "kubernetes-models/networking.k8s.io/v1"
 import * as core from "kubernetes-models/v1"
 import * as policy from "kubernetes-models/policy/v1"
 import { describe, expect, it } from "vitest"
@@ -30,6 +31,7 @@ const models: Readonly<Record<string, Model>> = {
   "apps/v1/Deployment": apps.Deployment,
   "autoscaling/v2/HorizontalPodAutoscaler": autoscaling.HorizontalPodAutoscaler,
   "policy/v1/PodDisruptionBudget": policy.PodDisruptionBudget,
+  "networking.k8s.io/v1/Ingress": networking.Ingress,
 }
 
 interface Manifest {
@@ -67,12 +69,12 @@ describe("Kubernetes manifests", () => {
     }
   })
 
-  it("lists in kustomization.yaml every manifest but the Secret example", () => {
+  it("lists in kustomization.yaml every manifest but the examples", () => {
     const kustomization = parseYaml(readFileSync(join(k8sDir, "kustomization.yaml"), "utf8")) as {
       resources: Array<string>
     }
     expect([...kustomization.resources].sort()).toEqual(
-      manifestFiles.filter((file) => file !== "secret.example.yaml").sort(),
+      manifestFiles.filter((file) => !file.endsWith(".example.yaml")).sort(),
     )
   })
 
@@ -111,6 +113,15 @@ describe("Kubernetes manifests", () => {
     find("Service", redisHost)
     const secret: core.ISecret = find("Secret", "aigw-secrets")
     expect(Object.keys(secret.stringData ?? {})).toContain("AIGW_SELF_SIGNED_JWT__SIGNING_KEY")
+  })
+
+  it("routes the example Ingress with TLS to the Service's API port", () => {
+    const ingress: networking.IIngress = find("Ingress", "aigw")
+    expect(ingress.spec!.tls?.[0]?.secretName).toBeDefined()
+    const backend = ingress.spec!.rules?.[0]?.http?.paths[0]?.backend.service
+    const service: core.IService = find("Service", "aigw")
+    expect(service.spec!.ports?.map((port) => port.name)).toContain(backend?.port?.name)
+    expect(backend?.name).toBe("aigw")
   })
 
   it("scales the Deployment on CPU, keeps one pod through disruptions, and serves both ports", () => {

@@ -55,6 +55,12 @@ describe("rate limits in memory", () => {
     expect(refused.headers.get("x-ratelimit-limit")).toBe("3")
     expect(refused.headers.get("x-ratelimit-remaining")).toBe("0")
     expect(metricValue(await gateway.scrape(), `aigw_rate_limited_total{family="code"}`)).toBe(1)
+    const started = gateway.logs().filter((line) => line.logger === "ratelimit")
+    expect(started).toMatchObject([{
+      event: "rate limits on",
+      store: "memory (per worker)",
+      per_minute: { code: 3, chat: 3, "x-ray": 3 },
+    }])
   })
 
   it("keeps one bucket per user, per instance and per route family", async () => {

@@ -119,8 +119,11 @@ describe("rate limits in Redis", () => {
   })
 
   it("starts and serves when Redis is unreachable from the start", async () => {
-    const app = startInstance(`redis://127.0.0.1:${await freePort()}`)
+    const app = startInstance(`redis://:hunter2-secret@127.0.0.1:${await freePort()}`)
     for (let i = 0; i < 6; i++) expect((await complete(app, "erin")).status).toBe(200)
     expect(await storeErrors(app)).toBe(6)
+    const lines = app.logs().filter((line) => line.logger === "ratelimit")
+    expect(lines.map((line) => line.level)).toEqual(["info", "warning", "warning"])
+    expect(JSON.stringify(app.logs())).not.toContain("hunter2-secret")
   })
 })
