@@ -11,6 +11,7 @@ import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { Api } from "./http/api.ts"
 import { bearerSchemeName } from "./http/openApiDocument.ts"
 import { requestPipeline, routerConfig } from "./http/middleware/pipeline.ts"
+import { withRateLimits } from "./http/middleware/rateLimit.ts"
 import { ChatAgent } from "./chat/ChatAgent.ts"
 import { MonitoringHandlers } from "./http/monitoringHandlers.ts"
 import { ChatHandlers } from "./http/v1ChatHandlers.ts"
@@ -29,6 +30,7 @@ import { Preparation } from "./suggestions/Preparation.ts"
 import { TreeSitter } from "./suggestions/treesitter.ts"
 import { XRay } from "./xray/XRay.ts"
 import { Readiness } from "./monitoring/Readiness.ts"
+import { RateLimiter } from "./ratelimit/RateLimiter.ts"
 import * as EventLoopMonitor from "./observability/EventLoopMonitor.ts"
 import * as Logger from "./observability/Logger.ts"
 import { Metrics } from "./observability/Metrics.ts"
@@ -101,7 +103,7 @@ export const HttpAppLayer = Layer.unwrap(
         XRayHandlers,
         CodeV1Handlers,
       ]),
-      Layer.provide(AuthMiddleware.layer),
+      Layer.provide(withRateLimits(AuthMiddleware.layer)),
     )
     return Layer.mergeAll(
       api,
@@ -131,6 +133,7 @@ export const ServicesLayer = Layer.mergeAll(
   SuggestionsLayer,
   ChatLayer,
   TokenAuthority.layer,
+  RateLimiter.layer,
 )
   .pipe(
     Layer.provideMerge(TrackingLayer),

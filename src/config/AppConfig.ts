@@ -111,6 +111,16 @@ export interface AppConfigShape {
   }
   /** API processes on Node (`node:cluster`); `auto` is one per CPU. 1: no cluster. */
   readonly workers: number | "auto"
+  readonly rateLimit: {
+    readonly enabled: boolean
+    readonly requestsPerMinute: number
+    /** The bucket size; unset means each family's per-minute figure. */
+    readonly burst: number | undefined
+    /** `{"family": rpm}`: the per-minute figure of a family other than the default. */
+    readonly overrides: Readonly<Partial<Record<"code" | "chat" | "x-ray", number>>>
+    /** Shared buckets in Redis; the URL may carry a password. */
+    readonly redisUrl: Redacted.Redacted<string> | undefined
+  }
 }
 
 /** A variable whose value cannot be used; `message` says what was expected. */
@@ -186,6 +196,15 @@ const JsonText = Schema.String.pipe(
 )
 
 const ConcurrencyLimits = Schema.Record(Schema.String, Schema.Record(Schema.String, PositiveInt))
+const rateLimitFamilies: ReadonlyArray<string> = ["code", "chat", "x-ray"]
+const RateLimitOverrides = Schema.Record(Schema.String, PositiveInt).check(
+  Schema.makeFilter(
+    (overrides) => Object.keys(overrides).every((family) => rateLimitFamilies.includes(family)),
+    {
+      expected: "an object whose keys are route families: code, chat, x-ray",
+    },
+  ),
+)
 const PostProcessingOps = Schema.Array(Schema.String)
 const VariantWeights = Schema.Tuple([Schema.Int, Schema.Int]).check(
   Schema.makeFilter(([control, variant]) => control >= 0 && variant >= 0 && control + variant > 0, {
@@ -417,6 +436,19 @@ const readConfig = (read: Reader): Read<AppConfigShape> =>
       }),
     }),
     workers: read.value(WorkerCount, { names: ["AIGW_WORKERS", "WEB_CONCURRENCY"], fallback: "1" }),
+    rateLimit: Result.all({
+      enabled: read.value(LaxBoolean, { names: ["AIGW_RATE_LIMIT__ENABLED"], fallback: "false" }),
+      requestsPerMinute: read.value(PositiveInt, {
+        names: ["AIGW_RATE_LIMIT__REQUESTS_PER_MINUTE"],
+        fallback: "60",
+      }),
+      burst: read.optional(PositiveInt, { names: ["AIGW_RATE_LIMIT__BURST"] }),
+      overrides: read.json(RateLimitOverrides, { names: ["AIGW_RATE_LIMIT__OVERRIDES"], fallback: "{}" }),
+      redisUrl: Result.map(
+        read.optional(NonEmptyText, { names: ["AIGW_RATE_LIMIT__REDIS_URL"] }),
+        optionalSecret,
+      ),
+    }),
   })
 
 /** A PEM key, checked now so a bad one stops the start; the error never quotes the key. */

@@ -4,12 +4,15 @@
  * - request that does not match its schema, malformed JSON, empty body, wrong content type:
  *   422 `{"detail":[{"type","loc":["body",…],"msg"}]}` as FastAPI answered;
  * - body over the limit: 413;
+ * - rate limit exceeded: 429 `{"detail":"Rate limit exceeded"}` with `Retry-After` and
+ *   `X-RateLimit-Limit` / `X-RateLimit-Remaining`;
  * - anything unexpected: 500 `{"detail":"Internal Server Error"}`, logged with its stack.
  */
 import { Cause, Effect, Schema, SchemaIssue } from "effect"
 import { HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { UnknownChatModel } from "../chat/ChatAgent.ts"
 import type { ModelError } from "../models/errors.ts"
+import type { RateLimited } from "../ratelimit/RateLimiter.ts"
 import { HttpApiError } from "effect/http-api"
 import { pathOf } from "./requestPath.ts"
 
@@ -32,6 +35,17 @@ export const payloadTooLargeResponse = (limit: number) =>
     { detail: `Request body is larger than the limit of ${limit} bytes` },
     { status: 413, headers: { connection: "close" } },
   )
+
+/** The sender's bucket for the route family is empty (see middleware/rateLimit.ts). */
+export const rateLimitedResponse = (error: RateLimited) =>
+  HttpServerResponse.jsonUnsafe({ detail: "Rate limit exceeded" }, {
+    status: 429,
+    headers: {
+      "retry-after": String(error.retryAfterSeconds),
+      "x-ratelimit-limit": String(error.limit),
+      "x-ratelimit-remaining": "0",
+    },
+  })
 
 export const internalErrorResponse = () =>
   HttpServerResponse.jsonUnsafe({ detail: "Internal Server Error" }, { status: 500 })
