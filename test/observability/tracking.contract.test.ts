@@ -123,7 +123,10 @@ describe("Snowplow tracking", () => {
       gitlab_saas_namespace_ids: ["1", "2"],
       gitlab_saas_duo_pro_namespace_ids: ["3"],
     })
-    expect(Number((await app.scrape()).match(/^aigw_snowplow_events_sent_total (\d+)/m)?.[1])).toBe(3)
+    // Counted once the collector has answered, which is after it received the batch.
+    await eventually(async () =>
+      expect(Number((await app.scrape()).match(/^aigw_snowplow_events_sent_total (\d+)/m)?.[1])).toBe(3)
+    )
   })
 
   it("sends a partial batch after a short wait", async () => {
