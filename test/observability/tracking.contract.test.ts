@@ -150,8 +150,9 @@ describe("Snowplow tracking", () => {
       expect(response.status).toBe(200)
       durations.push(performance.now() - startedAt)
     }
-    // Requests still answer at the speed of the model, not of the collector.
-    expect(Math.max(...durations)).toBeLessThan(1_000)
+    // A request that waited for the hung collector would take the whole 5 s send timeout; these
+    // answer at the speed of the model (milliseconds), far below it even on a loaded machine.
+    expect(Math.max(...durations)).toBeLessThan(4_000)
   })
 
   it("a failing collector drops events and counts them, and requests still succeed", async () => {
