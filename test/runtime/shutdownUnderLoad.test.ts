@@ -10,62 +10,9 @@ import { eventually } from "../support/eventually.ts"
 import * as anthropic from "../support/fakes/anthropic.ts"
 import { type FakeUpstream, gate, sendSse, startFake } from "../support/fakes/server.ts"
 import { type RunningGateway, startGateway } from "../support/process.ts"
+import { openStream } from "../support/streamClient.ts"
 
 const streams = 100
-
-const generation = JSON.stringify({
-  prompt_version: 2,
-  current_file: {
-    file_name: "main.py",
-    content_above_cursor: "# reverse a string\n",
-    content_below_cursor: "",
-  },
-  model_provider: "anthropic",
-  model_name: "claude-2.1",
-  prompt: "\n\nHuman: reverse a string\n\nAssistant: <new_code>",
-  stream: true,
-})
-
-interface OpenStream {
-  /** Resolves with the first chunk. */
-  readonly first: Promise<string>
-  /** Resolves with the whole body once the response ended cleanly; rejects if it was cut. */
-  readonly whole: Promise<string>
-}
-
-/** A streamed generation on its own connection. */
-const openStream = (baseUrl: string): OpenStream => {
-  let resolveFirst: (chunk: string) => void = () => {}
-  let rejectFirst: (error: unknown) => void = () => {}
-  const first = new Promise<string>((resolve, reject) => {
-    resolveFirst = resolve
-    rejectFirst = reject
-  })
-  const whole = new Promise<string>((resolve, reject) => {
-    const outgoing = request(`${baseUrl}/v2/code/generations`, {
-      method: "POST",
-      agent: false,
-      headers: { "content-type": "application/json" },
-    }, (response) => {
-      let body = ""
-      response.setEncoding("utf8")
-      response.on("data", (chunk: string) => {
-        if (body === "") resolveFirst(chunk)
-        body += chunk
-      })
-      response.on("end", () => (response.complete ? resolve(body) : reject(new Error(`cut: ${body}`))))
-      response.on("aborted", () => reject(new Error(`aborted: ${body}`)))
-      response.on("error", reject)
-    })
-    outgoing.on("error", (error) => {
-      rejectFirst(error)
-      reject(error)
-    })
-    outgoing.end(generation)
-  })
-  whole.catch(() => {})
-  return { first, whole }
-}
 
 /** Whether a new TCP connection and request to the gateway get through. */
 const connects = (baseUrl: string) =>

@@ -11,6 +11,7 @@ import { eventually } from "../support/eventually.ts"
 import * as anthropic from "../support/fakes/anthropic.ts"
 import { type FakeUpstream, gate, sendSse, startFake } from "../support/fakes/server.ts"
 import { type RunningGateway, startGateway } from "../support/process.ts"
+import { openStream } from "../support/streamClient.ts"
 
 /** The pids of a process's children (Linux). */
 const childPids = (pid: number): Array<number> =>
@@ -50,45 +51,6 @@ const scrape = async (gateway: RunningGateway) => {
 const seriesValue = (text: string, series: string): number | undefined => {
   const line = text.split("\n").find((candidate) => candidate.startsWith(`${series} `))
   return line === undefined ? undefined : Number(line.slice(series.length + 1))
-}
-
-const generation = JSON.stringify({
-  prompt_version: 2,
-  current_file: {
-    file_name: "main.py",
-    content_above_cursor: "# reverse a string\n",
-    content_below_cursor: "",
-  },
-  model_provider: "anthropic",
-  model_name: "claude-2.1",
-  prompt: "\n\nHuman: reverse a string\n\nAssistant: <new_code>",
-  stream: true,
-})
-
-/** A streamed generation on its own connection: its first chunk, and its whole body. */
-const openStream = (baseUrl: string) => {
-  let resolveFirst: (chunk: string) => void = () => {}
-  const first = new Promise<string>((resolve) => (resolveFirst = resolve))
-  const whole = new Promise<string>((resolve, reject) => {
-    const outgoing = request(`${baseUrl}/v2/code/generations`, {
-      method: "POST",
-      agent: false,
-      headers: { "content-type": "application/json" },
-    }, (response) => {
-      let body = ""
-      response.setEncoding("utf8")
-      response.on("data", (chunk: string) => {
-        if (body === "") resolveFirst(chunk)
-        body += chunk
-      })
-      response.on("end", () => (response.complete ? resolve(body) : reject(new Error(`cut: ${body}`))))
-      response.on("aborted", () => reject(new Error(`aborted: ${body}`)))
-    })
-    outgoing.on("error", reject)
-    outgoing.end(generation)
-  })
-  whole.catch(() => {})
-  return { first, whole }
 }
 
 let gateway: RunningGateway | undefined
