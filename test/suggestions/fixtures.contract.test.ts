@@ -12,6 +12,7 @@ import {
   legacyModels,
   loadFixture,
   readChunks,
+  readRest,
   startGateway,
   vertexProject,
 } from "../support/gateway.ts"
@@ -159,12 +160,7 @@ describe("fixture 09: streamed v2 code generations", () => {
     // The first chunk arrived while the upstream still holds the second.
     expect(decoder.decode(first.value)).toBe("def reverse")
     second.open()
-    let rest = ""
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      rest += decoder.decode(value, { stream: true })
-    }
+    const rest = await readRest(reader)
     expect(rest).toBe("_string(s):\n    return s[::-1]\n")
     expect(gateway.anthropic.requests[0]!.body).toMatchObject({ model: "claude-2.1", stream: true })
   })

@@ -19,7 +19,7 @@ import {
   startFake,
 } from "../support/fakes/server.ts"
 import * as vertex from "../support/fakes/vertex.ts"
-import { type Gateway, legacyModels, startGateway } from "../support/gateway.ts"
+import { type Gateway, legacyModels, readRest, startGateway } from "../support/gateway.ts"
 
 const fixture = (file: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(import.meta.dirname, "..", "fixtures", file), "utf8"))
@@ -135,12 +135,7 @@ describe("self-hosted models (model_provider litellm)", () => {
     const decoder = new TextDecoder()
     expect(decoder.decode((await reader.read()).value)).toBe(" bool:")
     second.open()
-    let rest = ""
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      rest += decoder.decode(value, { stream: true })
-    }
+    const rest = await readRest(reader)
     expect(rest).toBe(" ...")
     expect(selfHosted.requests[0]!.body.stream).toBe(true)
   })

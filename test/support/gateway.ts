@@ -99,6 +99,17 @@ const fixturesDirectory = join(import.meta.dirname, "..", "..", "..", "shared", 
 export const loadFixture = (file: string): Fixture =>
   JSON.parse(readFileSync(join(fixturesDirectory, file), "utf8")) as Fixture
 
+/** The rest of a stream whose first chunks the test has read itself, as one text. */
+export const readRest = async (reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> => {
+  const decoder = new TextDecoder()
+  let rest = ""
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return rest + decoder.decode()
+    rest += decoder.decode(value, { stream: true })
+  }
+}
+
 /** Reads a streamed body chunk by chunk, as the IDE does. */
 export const readChunks = async (response: Response): Promise<Array<string>> => {
   const reader = response.body!.getReader()
