@@ -4,7 +4,7 @@
  * (main.node.ts, main.deno.ts) and the contract tests serve this same app.
  */
 import { Effect, FileSystem, Layer } from "effect"
-import { FetchHttpClient, HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
+import { FetchHttpClient, type HttpClient, HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import * as AuthMiddleware from "./auth/middleware.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
@@ -22,6 +22,7 @@ import { CodeSuggestionsV3Handlers } from "./http/v3CodeHandlers.ts"
 import { CodeSuggestionsV4Handlers } from "./http/v4CodeHandlers.ts"
 import { TokenAuthority } from "./auth/TokenAuthority.ts"
 import { ModelsLayer } from "./models/layer.ts"
+import * as UpstreamClient from "./net/upstreamClient.ts"
 import { Completions } from "./suggestions/Completions.ts"
 import { Experiments } from "./suggestions/experiments.ts"
 import { Generations } from "./suggestions/Generations.ts"
@@ -150,11 +151,16 @@ export interface RuntimeLayerOptions<E> {
   readonly logSink?: Layer.Layer<Logger.LogSink>
   /** The metrics registry, when the adapter also serves it on the metrics listener. */
   readonly metrics?: Layer.Layer<Metrics>
+  /**
+   * The HttpClient the model providers call upstream with: the adapters pass their runtime's
+   * (src/net/upstreamClient.ts); unset, the one for the runtime this runs on.
+   */
+  readonly upstreamHttpClient?: Layer.Layer<HttpClient.HttpClient>
 }
 
 /**
- * What every fiber of the process runs with: the configuration, the configured loggers and the
- * metrics registry. Provided around the servers, so request fibers log through it too and the
+ * What every fiber of the process runs with: the configuration, the configured loggers, the
+ * metrics registry and the upstream HttpClient (its connection pool). Provided around the servers, so request fibers log through it too and the
  * metrics listener serves the same registry the API updates.
  */
 export const makeRuntimeLayer = <E>(options: RuntimeLayerOptions<E>) =>
@@ -163,6 +169,7 @@ export const makeRuntimeLayer = <E>(options: RuntimeLayerOptions<E>) =>
     options.metrics ?? Metrics.layer,
     // Logs through the configured loggers, like request fibers.
     EventLoopMonitor.layer.pipe(Layer.provide(Logger.layer)),
+    options.upstreamHttpClient ?? UpstreamClient.layerForRuntime,
   ).pipe(
     Layer.provideMerge(options.fileSystem),
     Layer.provideMerge(options.logSink ?? Logger.LogSink.layerStdout),

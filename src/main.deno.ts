@@ -14,6 +14,7 @@ import { WebPeerAddress } from "./http/middleware/clientAddress.ts"
 import { makeMetrics, Metrics } from "./observability/Metrics.ts"
 import { makeMetricsWebHandler } from "./observability/metricsRoutes.ts"
 import { ModelCatalog } from "./models/catalog.ts"
+import * as UpstreamClient from "./net/upstreamClient.ts"
 import { logStartupSummary } from "./monitoring/StartupSummary.ts"
 import { listenFailureLine, loadConfiguration, startMode } from "./startup.ts"
 
@@ -33,6 +34,7 @@ const { handler, dispose } = makeWebHandler({
   config: Layer.succeed(AppConfig, AppConfig.of(config)),
   fileSystem: NodeFileSystem.layer,
   metrics,
+  upstreamHttpClient: UpstreamClient.layerFetch,
 })
 const metricsHandler = makeMetricsWebHandler(metrics)
 /** Logs through the configured loggers, outside a request. */
@@ -43,6 +45,7 @@ const log = (effect: Effect.Effect<void, unknown, AppConfig | ModelCatalog>) =>
       makeRuntimeLayer({
         config: Layer.succeed(AppConfig, AppConfig.of(config)),
         fileSystem: NodeFileSystem.layer,
+        upstreamHttpClient: UpstreamClient.layerFetch,
       }),
     ),
   ))

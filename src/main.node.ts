@@ -17,6 +17,7 @@ import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { routerConfig } from "./http/middleware/pipeline.ts"
 import { MetricsRoutes } from "./observability/metricsRoutes.ts"
 import { ModelCatalog } from "./models/catalog.ts"
+import * as UpstreamClient from "./net/upstreamClient.ts"
 import { logStartupSummary } from "./monitoring/StartupSummary.ts"
 import { listenFailureLine, loadConfiguration, startMode } from "./startup.ts"
 import { isClusterPrimary, isClusterWorker, runPrimary, WorkerMetricsLayer } from "./workers.ts"
@@ -81,6 +82,7 @@ export const main = (): void => {
   const runtime = makeRuntimeLayer({
     config: Layer.succeed(AppConfig, AppConfig.of(config)),
     fileSystem: NodeFileSystem.layer,
+    upstreamHttpClient: UpstreamClient.layerNode,
   })
   const mode = startMode(process.argv)
   const listen = <E, R>(server: Layer.Layer<never, E, R>, host: string, port: number, variable: string) =>

@@ -1,10 +1,10 @@
 /**
  * Everything a route needs from this folder, wired for production: TextModel, ChatModel and
- * ModelCatalog, over the providers (built once), Resilience, Vertex credentials and the
- * fetch-based HttpClient (Node and Deno). Requires AppConfig, Metrics and FileSystem (catalog file).
+ * ModelCatalog, over the providers (built once), Resilience and Vertex credentials. Requires
+ * AppConfig, Metrics, FileSystem (catalog file) and the upstream HttpClient, which the runtime
+ * chooses (src/net/upstreamClient.ts, provided by `makeRuntimeLayer`).
  */
 import { Layer } from "effect"
-import { FetchHttpClient } from "effect/http"
 import { ModelCatalog } from "./catalog.ts"
 import { ChatModel, TextModel } from "./modelCall.ts"
 import { Providers } from "./Providers.ts"
@@ -16,7 +16,7 @@ export const modelServices = Layer.mergeAll(TextModel.layer, ChatModel.layer)
 
 export const ModelsLayer = Layer.mergeAll(modelServices, ModelCatalog.layer).pipe(
   Layer.provide(Layer.mergeAll(
-    Providers.layer.pipe(Layer.provide(Layer.mergeAll(VertexCredentials.layer, FetchHttpClient.layer))),
+    Providers.layer.pipe(Layer.provide(VertexCredentials.layer)),
     Resilience.layer,
   )),
 )

@@ -1,15 +1,16 @@
 /**
- * The model services wired as in production (real providers, real SDKs, Resilience, the catalog)
- * against loopback fakes, with short timings so failures show up in milliseconds.
+ * The model services wired as in production (real providers, real SDKs, Resilience, the catalog,
+ * the runtime's upstream HttpClient: undici's pool under Node, fetch under Deno) against loopback
+ * fakes, with short timings so failures show up in milliseconds.
  */
 import { Cause, Effect, Exit, Layer, Stream } from "effect"
-import { FetchHttpClient } from "effect/http"
 import { AppConfig } from "../../src/config/AppConfig.ts"
 import { ModelCatalog } from "../../src/models/catalog.ts"
 import { modelServices } from "../../src/models/layer.ts"
 import { Providers } from "../../src/models/Providers.ts"
 import { Resilience, type ResilienceOptions } from "../../src/models/resilience.ts"
 import { VertexCredentials } from "../../src/models/vertex/client.ts"
+import * as UpstreamClient from "../../src/net/upstreamClient.ts"
 import { Metrics } from "../../src/observability/Metrics.ts"
 
 export const testToken = "vertex-test-token"
@@ -24,7 +25,9 @@ export const modelsLayer = (options: HarnessOptions = {}) =>
   Layer.mergeAll(modelServices, ModelCatalog.layerFrom(options.catalog)).pipe(
     Layer.provide(Layer.mergeAll(
       Providers.layer.pipe(
-        Layer.provide(Layer.mergeAll(VertexCredentials.layerStatic(testToken), FetchHttpClient.layer)),
+        Layer.provide(
+          Layer.mergeAll(VertexCredentials.layerStatic(testToken), UpstreamClient.layerForRuntime),
+        ),
       ),
       Resilience.layerWith({
         timeout: "2 seconds",

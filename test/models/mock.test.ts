@@ -72,18 +72,20 @@ describe.each(["AIGW_MOCK_MODEL_RESPONSES", "AIGW_USE_FAKE_MODELS"])("mock model
 })
 
 describe("production wiring", () => {
-  it("ModelsLayer builds from AppConfig and a FileSystem and serves the models", async () => {
+  it("ModelsLayer builds from AppConfig, a FileSystem and an HttpClient and serves the models", async () => {
     const { NodeFileSystem } = await import("@effect/platform-node")
     const { Layer } = await import("effect")
     const { AppConfig } = await import("../../src/config/AppConfig.ts")
     const { ModelsLayer } = await import("../../src/models/layer.ts")
     const { Metrics } = await import("../../src/observability/Metrics.ts")
+    const UpstreamClient = await import("../../src/net/upstreamClient.ts")
     const layer = ModelsLayer.pipe(
       Layer.provide(
         Layer.mergeAll(
           AppConfig.layerTest({ AIGW_MOCK_MODEL_RESPONSES: "true" }),
           NodeFileSystem.layer,
           Metrics.layer,
+          UpstreamClient.layerForRuntime,
         ),
       ),
     )

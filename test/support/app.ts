@@ -9,6 +9,7 @@ import { AppConfig } from "../../src/config/AppConfig.ts"
 import { LogSink } from "../../src/observability/Logger.ts"
 import { makeMetrics, Metrics } from "../../src/observability/Metrics.ts"
 import { makeMetricsWebHandler } from "../../src/observability/metricsRoutes.ts"
+import * as UpstreamClient from "../../src/net/upstreamClient.ts"
 
 export interface TestApp {
   /** Sends a request to the app; `path` is joined to `http://aigw.test`. */
@@ -32,6 +33,8 @@ export const startTestApp = (env: Readonly<Record<string, string>> = {}): TestAp
     fileSystem: NodeFileSystem.layer,
     logSink: LogSink.layerMemory(lines),
     metrics,
+    // Node's pooled client under Node, fetch under Deno: the contract tests exercise both.
+    upstreamHttpClient: UpstreamClient.layerForRuntime,
   })
   const metricsHandler = makeMetricsWebHandler(metrics)
   return {
