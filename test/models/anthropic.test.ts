@@ -1,12 +1,29 @@
 /**
- * The Anthropic provider through the real SDK against a loopback fake: Messages API and legacy
- * Text Completions, JSON and SSE, headers, parameters, and failures mapped to typed errors.
+ * The Anthropic provider over the upstream HttpClient against a loopback fake: Messages API and
+ * legacy Text Completions, JSON and SSE, headers, parameters, and failures (statuses, answers of
+ * the wrong shape, `error` events, certificate problems) mapped to typed errors.
  */
 import { Effect, Exit, Stream } from "effect"
+import { execFileSync } from "node:child_process"
+import { once } from "node:events"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { createServer } from "node:https"
+import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { ModelCatalog } from "../../src/models/catalog.ts"
+import { eventually } from "../support/eventually.ts"
 import * as anthropic from "../support/fakes/anthropic.ts"
-import { type FakeUpstream, gate, startFake, status } from "../support/fakes/server.ts"
+import {
+  type FakeUpstream,
+  gate,
+  type Handler,
+  sendJson,
+  sendSse,
+  startFake,
+  status,
+} from "../support/fakes/server.ts"
 import { legacyCatalog } from "../support/legacyCatalog.ts"
 import { drain, failureOf, type HarnessOptions, run } from "./harness.ts"
 import { ChatModel, TextModel } from "../../src/models/modelCall.ts"
@@ -221,5 +238,139 @@ describe("Anthropic Text Completions API", () => {
     )
     expect(chunks).toEqual(["a", "b", "c"])
     expect(fake.requests[0]!.body.stream).toBe(true)
+  })
+})
+
+const askHaiku = Effect.gen(function* () {
+  const chat = yield* ChatModel
+  return yield* chat.generate({
+    model: yield* model("claude-3-haiku-20240307"),
+    messages: [{ role: "user", content: "hi" }],
+  })
+})
+
+const streamHaiku = Effect.gen(function* () {
+  const chat = yield* ChatModel
+  return yield* drain(
+    chat.stream({
+      model: yield* model("claude-3-haiku-20240307"),
+      messages: [{ role: "user", content: "hi" }],
+    }),
+  )
+})
+
+describe("Anthropic answers of the wrong shape and failures inside a stream", () => {
+  it("a Messages answer of another shape is a connection error naming the field, not a crash", async () => {
+    const wrong: Handler = (_, res) => sendJson(res, 200, { content: "not a list of blocks" })
+    fake.enqueue(wrong, wrong)
+    const error = await failureOf(options, askHaiku)
+    expect(error).toMatchObject({ _tag: "UpstreamConnection", engine: "anthropic" })
+    expect((error as { detail: string }).detail).toMatch(/^invalid answer: .*content/)
+  })
+
+  it("a Text Completion of another shape is a connection error", async () => {
+    const wrong: Handler = (_, res) => sendJson(res, 200, { completion: 42 })
+    fake.enqueue(wrong, wrong)
+    const error = await failureOf(
+      options,
+      Effect.gen(function* () {
+        const text = yield* TextModel
+        return yield* text.generate({
+          model: yield* model("claude-2.1"),
+          prefix: "\n\nHuman: x\n\nAssistant:",
+        })
+      }),
+    )
+    expect(error).toMatchObject({ _tag: "UpstreamConnection", engine: "anthropic", model: "claude-2.1" })
+  })
+
+  it("skips pings; an error event fails the stream after the chunks before it", async () => {
+    fake.enqueue(anthropic.sse([
+      ...anthropic.messageStream(["Hello"], { complete: false }),
+      { event: "ping", data: JSON.stringify({ type: "ping" }) },
+      {
+        event: "error",
+        data: JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }),
+      },
+    ]))
+    const { chunks, exit } = await run(options, streamHaiku)
+    expect(chunks).toEqual(["Hello"])
+    expect(Exit.isFailure(exit) ? String(exit.cause) : "").toContain("overloaded_error")
+  })
+
+  it("a stream event of another shape fails the stream", async () => {
+    fake.enqueue(anthropic.sse([
+      ...anthropic.messageStream(["Hello"], { complete: false }),
+      { event: "content_block_delta", data: JSON.stringify({ type: 7 }) },
+    ]))
+    const { chunks, exit } = await run(options, streamHaiku)
+    expect(chunks).toEqual(["Hello"])
+    expect(Exit.isFailure(exit) ? String(exit.cause) : "").toContain("invalid answer")
+  })
+
+  it("a caller that stops reading mid-stream closes the upstream request", async () => {
+    let closed = false
+    const never = gate()
+    fake.enqueue((_, res) => {
+      res.on("close", () => {
+        closed = true
+      })
+      return sendSse(res, [...anthropic.messageStream(["Hello", never, " world"])])
+    })
+    const first = await run(
+      options,
+      Effect.gen(function* () {
+        const chat = yield* ChatModel
+        return yield* Stream.runHead(
+          chat.stream({
+            model: yield* model("claude-3-haiku-20240307"),
+            messages: [{ role: "user", content: "hi" }],
+          }),
+        )
+      }),
+    )
+    expect(first).toMatchObject({ _tag: "Some", value: "Hello" })
+    await eventually(() => expect(closed).toBe(true))
+  })
+})
+
+describe("Anthropic behind a certificate the gateway does not trust", () => {
+  it("is a connection error that names the certificate problem and the fix", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aigw-anthropic-tls-"))
+    execFileSync("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    ], { stdio: "ignore" })
+    const server = createServer(
+      { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) },
+      (_, res) => sendJson(res, 200, anthropic.messageJson("never trusted")),
+    )
+    server.listen(0, "127.0.0.1")
+    await once(server, "listening")
+    try {
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const error = await failureOf(
+        { ...options, env: { ...options.env, AIGW_ANTHROPIC__BASE_URL: url } },
+        askHaiku,
+      )
+      expect(error).toMatchObject({ _tag: "UpstreamConnection", engine: "anthropic" })
+      expect((error as { detail: string }).detail).toMatch(/^TLS: .*(NODE_EXTRA_CA_CERTS|DENO_CERT)/)
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
   })
 })

@@ -1,34 +1,32 @@
 /**
- * The Anthropic SDK clients, built once per layer (one per base URL: the configured one and any
- * catalog entry's own), so every call reuses the SDK's keep-alive connection pool.
- *
- * The SDK's own retries are off (`Resilience` retries, once, for every provider) and its timeout
- * is a backstop only: `Resilience` interrupts the call, which aborts the request.
+ * Where an Anthropic call goes and what it carries: the configured base URL (or a catalog entry's
+ * own), the key and the API version on every call. Calls are plain JSON and SSE over the
+ * upstream HttpClient (undici's keep-alive pool on Node, fetch on Deno), the same as the other
+ * providers; the SDK is not on this path (docs/decisions.md: the SDK cost a fifth of the CPU of
+ * a pass-through chat call, in header building and WHATWG streams).
  */
-import Anthropic from "@anthropic-ai/sdk"
 import type { ModelEntry } from "../catalog.ts"
 
-/** Sent on every call, not frozen into a client (SPEC §11). */
+/** Sent on every call (SPEC §11). */
 export const anthropicVersion = "2023-06-01"
 
 export const defaultAnthropicBaseUrl = "https://api.anthropic.com"
 
-export interface AnthropicClients {
-  readonly forEntry: (entry: ModelEntry) => Anthropic
+export type AnthropicPath = "/v1/messages" | "/v1/complete"
+
+export interface AnthropicEndpoint {
+  readonly url: (entry: ModelEntry, path: AnthropicPath) => string
+  readonly headers: (stream: boolean) => Record<string, string>
 }
 
-export const makeAnthropicClients = (apiKey: string, baseUrl: string): AnthropicClients => {
-  const clients = new Map<string, Anthropic>()
-  const clientFor = (url: string) => {
-    let client = clients.get(url)
-    if (client === undefined) {
-      // An explicit key (even empty) keeps the SDK from reading credentials from the environment
-      // or config files: AppConfig is the only source of configuration.
-      client = new Anthropic({ apiKey, baseURL: url, maxRetries: 0, timeout: 10 * 60_000 })
-      clients.set(url, client)
-    }
-    return client
+export const makeAnthropicEndpoint = (apiKey: string, baseUrl: string): AnthropicEndpoint => {
+  const base = (url: string) => url.replace(/\/+$/, "")
+  const configured = base(baseUrl)
+  const common = { "x-api-key": apiKey, "anthropic-version": anthropicVersion }
+  const json = { ...common, accept: "application/json" }
+  const sse = { ...common, accept: "text/event-stream" }
+  return {
+    url: (entry, path) => `${entry.baseUrl === undefined ? configured : base(entry.baseUrl)}${path}`,
+    headers: (stream) => stream ? sse : json,
   }
-  clientFor(baseUrl)
-  return { forEntry: (entry) => clientFor(entry.baseUrl ?? baseUrl) }
 }

@@ -1,100 +1,97 @@
 /**
- * The Anthropic provider: Messages API (JSON and SSE) through the SDK, or the legacy Text
- * Completions API (`/v1/complete`, which the SDK no longer wraps) for `text-completions` models.
- * For models that refuse prefills, a repeat of the text the answer was asked to continue is
- * dropped (echo.ts).
+ * The Anthropic provider: the Messages API (JSON and SSE), or the legacy Text Completions API
+ * (`/v1/complete`) for `text-completions` models, over the upstream HttpClient. For models that
+ * refuse prefills, a repeat of the text the answer was asked to continue is dropped (echo.ts).
  */
 import { Context, Effect, Layer, Redacted } from "effect"
+import { HttpClient } from "effect/http"
 import { AppConfig } from "../../config/AppConfig.ts"
 import type { Provider, ProviderCall } from "../Provider.ts"
 import { UpstreamConnection } from "../errors.ts"
 import { resolveParameters } from "../parameters.ts"
-import { fromSdkStream, requireEnd } from "../streaming.ts"
-import {
-  type AnthropicClients,
-  anthropicVersion,
-  defaultAnthropicBaseUrl,
-  makeAnthropicClients,
-} from "./client.ts"
+import { requireEnd } from "../streaming.ts"
+import { postJson, postSse } from "../upstreamHttp.ts"
+import { type AnthropicEndpoint, defaultAnthropicBaseUrl, makeAnthropicEndpoint } from "./client.ts"
 import { streamWithoutEcho, withoutEcho } from "./echo.ts"
 import { anthropicDefaults, messagesRequest, textCompletionBody } from "./request.ts"
 import {
+  anthropicEvents,
   completionEvent,
-  fromAnthropicError,
+  Message,
   messageEvent,
+  MessageStreamEvent,
   messageText,
-  type TextCompletion,
+  TextCompletion,
 } from "./response.ts"
 
-const headers = { "anthropic-version": anthropicVersion }
-
-export const makeAnthropicProvider = (clients: AnthropicClients): Provider => {
+export const makeAnthropicProvider = (
+  client: HttpClient.HttpClient,
+  endpoint: AnthropicEndpoint,
+): Provider => {
   const prepare = (call: ProviderCall) => ({
-    client: clients.forEntry(call.entry),
     target: { engine: "anthropic", model: call.entry.name },
     parameters: resolveParameters(call.entry, call.parameters, anthropicDefaults),
   })
 
   return {
     generate: (call) => {
-      const { client, target, parameters } = prepare(call)
-      const onError = fromAnthropicError(target)
+      const { target, parameters } = prepare(call)
+      const headers = endpoint.headers(false)
       if (call.entry.api === "text-completions") {
+        const url = endpoint.url(call.entry, "/v1/complete")
         const body = textCompletionBody(call.entry, call.prompt, parameters)
-        return Effect.tryPromise({
-          try: (signal) => client.post<TextCompletion>("/v1/complete", { body, headers, signal }),
-          catch: onError,
-        }).pipe(Effect.map((answer) => answer.completion ?? ""))
+        return Effect.map(
+          postJson(client, target, url, headers, body, TextCompletion),
+          (answer) => answer.completion,
+        )
       }
+      const url = endpoint.url(call.entry, "/v1/messages")
       const { body, echo } = messagesRequest(call.entry, call.prompt, parameters)
-      return Effect.tryPromise({
-        try: (signal) => client.messages.create({ ...body, stream: false }, { headers, signal }),
-        catch: onError,
-      }).pipe(Effect.map((message) => withoutEcho(messageText(message), echo)))
+      return Effect.map(
+        postJson(client, target, url, headers, { ...body, stream: false }, Message),
+        (message) => withoutEcho(messageText(message), echo),
+      )
     },
 
     stream: (call) => {
-      const { client, target, parameters } = prepare(call)
-      const onError = fromAnthropicError(target)
+      const { target, parameters } = prepare(call)
+      const headers = endpoint.headers(true)
       const truncated = () =>
         new UpstreamConnection({ ...target, detail: "stream ended before its end event" })
       if (call.entry.api === "text-completions") {
+        const url = endpoint.url(call.entry, "/v1/complete")
         const body = { ...textCompletionBody(call.entry, call.prompt, parameters), stream: true }
-        const events = fromSdkStream<TextCompletion>(
-          (signal) =>
-            client.post<AsyncIterable<TextCompletion>>("/v1/complete", {
-              body,
-              headers,
-              signal,
-              stream: true,
-            }),
-          onError,
-        )
+        const events = anthropicEvents(postSse(client, target, url, headers, body), TextCompletion, target)
         return requireEnd(events, completionEvent, truncated)
       }
+      const url = endpoint.url(call.entry, "/v1/messages")
       const { body, echo } = messagesRequest(call.entry, call.prompt, parameters)
-      const events = fromSdkStream(
-        (signal) => client.messages.create({ ...body, stream: true }, { headers, signal }),
-        onError,
+      const events = anthropicEvents(
+        postSse(client, target, url, headers, { ...body, stream: true }),
+        MessageStreamEvent,
+        target,
       )
       return streamWithoutEcho(requireEnd(events, messageEvent, truncated), echo)
     },
   }
 }
 
-/** The Anthropic provider, its SDK clients built once; requires AppConfig (key and base URL). */
+/** The Anthropic provider; requires AppConfig (key and base URL) and the upstream HttpClient. */
 export class AnthropicProvider extends Context.Service<AnthropicProvider, Provider>()(
   "aigw/models/anthropic/AnthropicProvider",
 ) {
   static readonly layer = Layer.effect(
     AnthropicProvider,
-    Effect.map(
-      Effect.service(AppConfig),
-      (config) =>
-        AnthropicProvider.of(makeAnthropicProvider(makeAnthropicClients(
+    Effect.gen(function* () {
+      const config = yield* AppConfig
+      const client = yield* HttpClient.HttpClient
+      return AnthropicProvider.of(makeAnthropicProvider(
+        client,
+        makeAnthropicEndpoint(
           config.anthropic.apiKey === undefined ? "" : Redacted.value(config.anthropic.apiKey),
           config.anthropic.baseUrl ?? defaultAnthropicBaseUrl,
-        ))),
-    ),
+        ),
+      ))
+    }),
   )
 }

@@ -1,31 +1,50 @@
 /**
- * Anthropic answers as text, and SDK failures as `ModelError`s.
+ * Anthropic answers: the schemas of a Messages API answer, of its stream events and of a legacy
+ * Text Completion (other fields are ignored), their text, and an SSE answer as decoded events.
+ * An answer of another shape is an `UpstreamConnection` failure, like a malformed answer of any
+ * other provider.
  */
-import type Anthropic from "@anthropic-ai/sdk"
-import { APIConnectionError, APIError } from "@anthropic-ai/sdk"
-import type { ModelError } from "../errors.ts"
-import { UpstreamConnection, UpstreamStatus } from "../errors.ts"
-import { connectionError, parseRetryAfter, type Target } from "../upstreamHttp.ts"
+import { Effect, Schema, Stream } from "effect"
+import type { Sse } from "effect/encoding"
+import { type ModelError, UpstreamConnection } from "../errors.ts"
+import { decodeAnswer, parseEventJson, type Target } from "../upstreamHttp.ts"
+
+const Block = Schema.Struct({ type: Schema.String, text: Schema.optional(Schema.String) })
+
+/** A Messages API answer: its content blocks. */
+export const Message = Schema.Struct({ content: Schema.Array(Block) })
+export type Message = typeof Message.Type
 
 /** The text blocks of a Messages API answer, joined. */
-export const messageText = (message: Anthropic.Message): string =>
-  message.content.map((block) => block.type === "text" ? block.text : "").join("")
+export const messageText = (message: Message): string =>
+  message.content.map((block) => block.type === "text" ? block.text ?? "" : "").join("")
+
+const Part = Schema.optional(Schema.Struct({
+  type: Schema.optional(Schema.String),
+  text: Schema.optional(Schema.String),
+}))
+
+/** One Messages API stream event (`message_start`, `content_block_delta`, …, `message_stop`). */
+export const MessageStreamEvent = Schema.Struct({ type: Schema.String, delta: Part, content_block: Part })
+export type MessageStreamEvent = typeof MessageStreamEvent.Type
 
 /** One Messages API stream event: its text, and whether it ends the answer. */
-export const messageEvent = (event: Anthropic.RawMessageStreamEvent) => {
-  if (event.type === "content_block_delta" && event.delta.type === "text_delta") {
+export const messageEvent = (event: MessageStreamEvent) => {
+  if (event.type === "content_block_delta" && event.delta?.type === "text_delta") {
     return { text: event.delta.text }
   }
-  if (event.type === "content_block_start" && event.content_block.type === "text") {
+  if (event.type === "content_block_start" && event.content_block?.type === "text") {
     return { text: event.content_block.text }
   }
   return { end: event.type === "message_stop" }
 }
 
-export interface TextCompletion {
-  readonly completion?: string
-  readonly stop_reason?: string | null
-}
+/** A legacy Text Completion, or one event of its stream. */
+export const TextCompletion = Schema.Struct({
+  completion: Schema.String,
+  stop_reason: Schema.optional(Schema.NullOr(Schema.String)),
+})
+export type TextCompletion = typeof TextCompletion.Type
 
 /** One legacy completion (or stream event): its text, and whether it ends the answer. */
 export const completionEvent = (event: TextCompletion) => ({
@@ -33,20 +52,34 @@ export const completionEvent = (event: TextCompletion) => ({
   end: event.stop_reason !== undefined && event.stop_reason !== null,
 })
 
-export const fromAnthropicError = (target: Target) => (cause: unknown): ModelError => {
-  if (cause instanceof APIConnectionError) return connectionError(target, cause)
-  if (cause instanceof APIError && cause.status !== undefined) {
-    const retryAfter = parseRetryAfter(cause.headers?.get("retry-after"))
-    return new UpstreamStatus({
-      ...target,
-      status: cause.status,
-      detail: cause.message.slice(0, 500),
-      ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
-    })
+/** The `error` event Anthropic sends inside a stream (e.g. `overloaded_error`) instead of a status. */
+const streamedError = (target: Target, event: Sse.Event) => {
+  let detail = event.data
+  try {
+    const body = JSON.parse(event.data) as { readonly error?: unknown }
+    if (body.error !== undefined) detail = JSON.stringify(body.error)
+  } catch {
+    // not JSON: the raw data says it
   }
-  // An `error` event inside a stream (e.g. overloaded) or a connection dropped mid-body.
-  if (cause instanceof APIError) {
-    return new UpstreamConnection({ ...target, detail: cause.message.slice(0, 500) })
-  }
-  return connectionError(target, cause)
+  return new UpstreamConnection({ ...target, detail: detail.slice(0, 500) })
+}
+
+/**
+ * An Anthropic SSE answer as events of `schema`, each as it arrives; `ping`s and empty events
+ * are skipped, an `error` event fails the stream.
+ */
+export const anthropicEvents = <S extends Schema.Decoder<unknown>>(
+  events: Stream.Stream<Sse.Event, ModelError>,
+  schema: S,
+  target: Target,
+): Stream.Stream<S["Type"], ModelError> => {
+  const decode = decodeAnswer(schema, target)
+  return events.pipe(
+    Stream.filter((event) => event.event !== "ping" && event.data !== ""),
+    Stream.mapEffect((event) =>
+      event.event === "error"
+        ? Effect.fail(streamedError(target, event))
+        : Effect.flatMap(parseEventJson(target, event), decode)
+    ),
+  )
 }
