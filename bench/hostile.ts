@@ -62,6 +62,7 @@ export const runHostile = async (world: World, requestsEach = 10) => {
     }
   })()
   const rows: Array<HostileRow> = []
+  let probesSent = 0
   try {
     // Warm-up (JIT, grammars, first model clients), not measured: each route once per input.
     for (const [, make] of hostileInputs) {
@@ -78,6 +79,7 @@ export const runHostile = async (world: World, requestsEach = 10) => {
         await (await fetch(`${world.aigw.url}${path}`, { method: "POST", headers, body })).text()
       }
     }
+    probesSent += probes.length
     probes.length = 0
     for (const [input, make] of hostileInputs) {
       const text = make()
@@ -114,6 +116,8 @@ export const runHostile = async (world: World, requestsEach = 10) => {
   }
   return {
     rows,
+    /** Every request sent to aigw, warm-up and health probes included. */
+    requests: hostileInputs.length * routes.length * (1 + requestsEach) + probesSent + probes.length,
     healthzP99Ms: percentile(probes, 99),
     healthzMaxMs: Math.max(...probes),
     probes: probes.length,

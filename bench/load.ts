@@ -25,23 +25,10 @@ export interface LoadResult {
   readonly failures: number
 }
 
-/** Drives `target` with `connections` keep-alive connections for `seconds` (POST). */
-export const runAutocannon = async (
-  target: LoadTarget,
+const autocannonResult = (
+  result: Awaited<ReturnType<typeof autocannon>>,
   connections: number,
-  seconds: number,
-  rate?: number,
-): Promise<LoadResult> => {
-  const result = await autocannon({
-    url: target.url,
-    method: "POST",
-    headers: target.headers,
-    body: target.body,
-    connections,
-    duration: seconds,
-    timeout: 30,
-    ...(rate === undefined ? {} : { overallRate: rate }),
-  })
+): LoadResult => {
   const requests = result["2xx"]
   const rps = requests / result.duration
   return {
@@ -54,6 +41,39 @@ export const runAutocannon = async (
     failures: result.errors + result.timeouts + result.non2xx,
   }
 }
+
+const autocannonOptions = (target: LoadTarget, connections: number) => ({
+  url: target.url,
+  method: "POST",
+  headers: target.headers,
+  body: target.body,
+  connections,
+  timeout: 30,
+})
+
+/** Drives `target` with `connections` keep-alive connections for `seconds` (POST). */
+export const runAutocannon = async (
+  target: LoadTarget,
+  connections: number,
+  seconds: number,
+  rate?: number,
+): Promise<LoadResult> =>
+  autocannonResult(
+    await autocannon({
+      ...autocannonOptions(target, connections),
+      duration: seconds,
+      ...(rate === undefined ? {} : { overallRate: rate }),
+    }),
+    connections,
+  )
+
+/** Sends `amount` requests to `target` over `connections` keep-alive connections, as fast as answered. */
+export const sendRequests = async (
+  target: LoadTarget,
+  connections: number,
+  amount: number,
+): Promise<LoadResult> =>
+  autocannonResult(await autocannon({ ...autocannonOptions(target, connections), amount }), connections)
 
 const percentile = (sorted: ReadonlyArray<number>, p: number) =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!

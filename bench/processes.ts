@@ -4,7 +4,7 @@
  * CPU time and memory read from /proc.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 
@@ -15,6 +15,8 @@ export interface Child {
   readonly process: ChildProcess
   readonly pid: number
   readonly url: string
+  /** aigw's metrics listener. */
+  readonly metricsUrl?: string
   /** The last lines the process wrote to stderr, for a failure message. */
   readonly stderr: () => string
   readonly stop: () => Promise<number | null>
@@ -108,6 +110,7 @@ export const startAigw = async (
   nodeArgs: ReadonlyArray<string> = [],
 ): Promise<Child> => {
   const port = await freePort()
+  const metricsPort = await freePort()
   const { child, stderr, exited } = spawnChild(
     "aigw",
     [...nodeArgs, join(root, "src", "main.node.ts")],
@@ -117,7 +120,7 @@ export const startAigw = async (
       AIGW_FASTAPI__API_PORT: String(port),
       // Its own metrics port, so a gateway already running here does not stop the bench.
       AIGW_FASTAPI__METRICS_HOST: "127.0.0.1",
-      AIGW_FASTAPI__METRICS_PORT: String(await freePort()),
+      AIGW_FASTAPI__METRICS_PORT: String(metricsPort),
       ...env,
     },
     cpus,
@@ -129,7 +132,15 @@ export const startAigw = async (
     if (child.exitCode !== null) throw new Error(`aigw exited early (${child.exitCode}):\n${stderr()}`)
     const ready = await fetch(`${url}/monitoring/healthz`).then((r) => r.ok, () => false)
     if (ready) {
-      return { name: "aigw", process: child, pid: child.pid!, url, stderr, stop: stopper(child, exited) }
+      return {
+        name: "aigw",
+        process: child,
+        pid: child.pid!,
+        url,
+        metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+        stderr,
+        stop: stopper(child, exited),
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
@@ -159,24 +170,50 @@ export const rssBytes = (pid: number): number => {
   return match === null ? 0 : Number(match[1]) * 1024
 }
 
-/** Samples a process's RSS every `everyMs` until stopped; `stop` returns the peak seen. */
-export const rssSampler = (pid: number, everyMs = 100) => {
-  let peak = rssBytes(pid)
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssBytes(pid))
-    } catch {
-      // the process is gone
+/**
+ * A process and all its descendants (a cluster's primary and its workers), from
+ * /proc/<pid>/task/<tid>/children; a process that is gone meanwhile is left out.
+ */
+export const processTree = (pid: number): ReadonlyArray<number> => {
+  const children: Array<number> = []
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const listed = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim()
+      if (listed !== "") children.push(...listed.split(" ").map(Number))
     }
-  }, everyMs)
+  } catch {
+    // the process is gone
+  }
+  return [pid, ...children.flatMap(processTree)]
+}
+
+const sumOver = (pids: ReadonlyArray<number>, read: (pid: number) => number) =>
+  pids.reduce((sum, pid) => {
+    try {
+      return sum + read(pid)
+    } catch {
+      return sum // the process is gone
+    }
+  }, 0)
+
+/** CPU time of every process in `pids`, summed (ms). */
+export const cpuMsOf = (pids: ReadonlyArray<number>): number => sumOver(pids, cpuMs)
+
+/** Resident memory of every process in `pids`, summed (bytes). */
+export const rssBytesOf = (pids: ReadonlyArray<number>): number => sumOver(pids, rssBytes)
+
+/**
+ * Samples the summed RSS of `pids` (one process, or a cluster's processes) every `everyMs`
+ * until stopped; `stop` returns the peak seen.
+ */
+export const rssSampler = (pids: number | ReadonlyArray<number>, everyMs = 100) => {
+  const all = typeof pids === "number" ? [pids] : pids
+  let peak = rssBytesOf(all)
+  const timer = setInterval(() => (peak = Math.max(peak, rssBytesOf(all))), everyMs)
   return {
     stop: () => {
       clearInterval(timer)
-      try {
-        peak = Math.max(peak, rssBytes(pid))
-      } catch {
-        // the process is gone
-      }
+      peak = Math.max(peak, rssBytesOf(all))
       return peak
     },
   }

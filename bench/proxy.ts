@@ -1,18 +1,18 @@
 /**
  * Scenario (b): a bare `node:http` proxy, the physical limit of a Node proxy on this machine. It
- * forwards every request's body as it is to `BENCH_UPSTREAM` + `/v1/complete` over a keep-alive
- * agent and pipes the answer back (status, headers, body): no auth, no validation, no logging.
+ * forwards every request (path and body as they are) to `BENCH_UPSTREAM` over a keep-alive agent
+ * and pipes the answer back (status, headers, body): no auth, no validation, no logging.
  *
  * Prints `listening <port>` on stdout when ready.
  */
 import { Agent, createServer, request } from "node:http"
 import type { AddressInfo } from "node:net"
 
-const upstream = new URL("/v1/complete", process.env.BENCH_UPSTREAM ?? "http://127.0.0.1:1")
+const upstream = process.env.BENCH_UPSTREAM ?? "http://127.0.0.1:1"
 const agent = new Agent({ keepAlive: true, maxSockets: 256 })
 
 const server = createServer((req, res) => {
-  const outgoing = request(upstream, {
+  const outgoing = request(new URL(req.url ?? "/", upstream), {
     agent,
     method: "POST",
     headers: { "content-type": req.headers["content-type"] ?? "application/json" },

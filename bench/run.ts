@@ -1,25 +1,32 @@
 /**
  * `npm run bench` (SPEC §9): aigw in production mode with auth on, against a fake upstream that
  * answers at once, driven on loopback; prints one table of every scenario at 1 and 50
- * connections, then the SPEC's ratio targets computed from this run.
+ * connections, then the SPEC's targets computed from this run: the ratios, aigw's RSS idle and
+ * after 100,000 requests, the workers' and the framework's figures.
  *
  * Options: --duration <s> per measurement (default 3), --warmup <s> per scenario (default 1),
- * --connections 1,50, --only a,b,c,d2,d20,d100,e0,e,hostile (scenario ids; hostile: one
- * request at a time of each hostile 100,000-character input, see hostile.ts), --pin (taskset: aigw and
- * the bare proxy on core 0, the fake upstream and this load generator on core 1),
- * --json <file> (the rows as JSON too), --node-args "<flags>" for aigw's Node (e.g.
- * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a scenario).
+ * --connections 1,50, --only a,b,c,d2,d20,d100,e0,e,f0,f,hostile,rss100k (scenario ids; f0/f: a
+ * hello-world answer from bare node:http and from Effect's HTTP server; hostile: one request at
+ * a time of each hostile 100,000-character input, see hostile.ts; rss100k: drive aigw until it
+ * has answered 100,000 requests, then read its RSS), --no-rss100k (skip that phase of a full
+ * run), --workers 1,2 (the aigw worker counts for (c) and (d) 2 KB; each count above 1 starts a
+ * cluster with AIGW_WORKERS of its own), --pin (taskset: aigw, its clusters, the bare proxy and
+ * the hello servers on core 0, the fake upstream and this load generator on core 1), --json
+ * <file> (the rows and the memory figures as JSON too), --node-args=<flags> for the
+ * single-process aigw's Node (e.g. "--node-args=--cpu-prof --cpu-prof-dir=/tmp/prof"; the `=`
+ * is needed since the value starts with a dash).
  */
 import { execFileSync } from "node:child_process"
 import { writeFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
 import { parseArgs } from "node:util"
 import { hostileTable, runHostile } from "./hostile.ts"
-import { type LoadResult, type LoadTarget, runAutocannon, runStreams } from "./load.ts"
-import { type Child, cpuMs, rssSampler } from "./processes.ts"
-import { startWorld, type World } from "./setup.ts"
+import { type LoadResult, type LoadTarget, runAutocannon, runStreams, sendRequests } from "./load.ts"
+import { type Child, cpuMsOf, processTree, rssBytesOf, rssSampler, startScript } from "./processes.ts"
+import { type Cluster, startWorld, type Targets, type World } from "./setup.ts"
 
 const { values: options } = parseArgs({
+  allowNegative: true,
   options: {
     duration: { type: "string", default: "3" },
     warmup: { type: "string", default: "1" },
@@ -28,55 +35,163 @@ const { values: options } = parseArgs({
     pin: { type: "boolean", default: false },
     json: { type: "string" },
     "node-args": { type: "string" },
+    workers: { type: "string", default: "1,2" },
+    rss100k: { type: "boolean", default: true },
   },
 })
 const duration = Number(options.duration)
 const warmup = Number(options.warmup)
 const connectionCounts = options.connections.split(",").map(Number)
+const workerCounts = options.workers.split(",").map(Number)
+const only = options.only?.split(",")
+const chosen = (id: string) => only === undefined || only.includes(id)
+
+/** The SPEC's memory targets (§9), and the request count of the second. */
+const idleRssTargetMb = 100
+const loadedRssTargetMb = 150
+const loadedRequests = 100_000
+
+/**
+ * What the scenarios run against: the world (upstream, bare proxy, aigw) and the processes only
+ * some scenarios need (aigw clusters, the hello-world servers), started on first use and stopped
+ * by `stopExtras`.
+ */
+interface Lab {
+  readonly world: World
+  readonly cluster: (workers: number) => Promise<Cluster>
+  readonly script: (name: string, file: string) => Promise<Child>
+  readonly stopExtras: () => Promise<void>
+}
+
+const makeLab = (world: World, serverCpus: string | undefined): Lab => {
+  const clusters = new Map<number, Promise<Cluster>>()
+  const scripts = new Map<string, Promise<Child>>()
+  return {
+    world,
+    cluster: (workers) => {
+      if (!clusters.has(workers)) clusters.set(workers, world.startCluster(workers))
+      return clusters.get(workers)!
+    },
+    script: (name, file) => {
+      if (!scripts.has(file)) scripts.set(file, startScript(name, file, {}, serverCpus))
+      return scripts.get(file)!
+    },
+    stopExtras: async () => {
+      const extras = [
+        ...[...clusters.values()].map((cluster) => cluster.then((started) => started.stop())),
+        ...[...scripts.values()].map((script) => script.then((started) => started.stop())),
+      ]
+      clusters.clear()
+      scripts.clear()
+      await Promise.allSettled(extras)
+    },
+  }
+}
+
+interface Served {
+  /** The process whose CPU and memory the row reports, with its descendants (a cluster's workers). */
+  readonly process: Child
+  readonly target: LoadTarget
+}
 
 interface Scenario {
   readonly id: string
   readonly label: string
-  /** The process whose CPU and memory the row reports. */
-  readonly process: (world: World) => Child
-  readonly target: (world: World) => LoadTarget
+  /** aigw's worker processes for this row; 1 for a single process (and for every non-aigw row). */
+  readonly workers: number
+  readonly serve: (lab: Lab) => Promise<Served>
+  /** For the aigw scenarios that also run on a cluster: their target there. */
+  readonly onCluster?: (targets: Cluster["targets"]) => LoadTarget
   readonly stream?: (body: string) => boolean
 }
 
-const scenarios: ReadonlyArray<Scenario> = [
+const onWorld =
+  (process: (w: World) => Child, target: (t: Targets) => LoadTarget) => (lab: Lab): Promise<Served> =>
+    Promise.resolve({ process: process(lab.world), target: target(lab.world.targets) })
+
+const hello = (name: string, file: string) => async (lab: Lab): Promise<Served> => {
+  const process = await lab.script(name, file)
+  return {
+    process,
+    target: {
+      url: `${process.url}/hello`,
+      headers: { "content-type": "application/json" },
+      body: '{"hello":1}',
+    },
+  }
+}
+
+const baseScenarios: ReadonlyArray<Scenario> = [
   {
     id: "a",
     label: "(a) direct to fake upstream",
-    process: (w) => w.upstream,
-    target: (w) => w.targets.direct,
+    workers: 1,
+    serve: onWorld((w) => w.upstream, (t) => t.direct),
   },
-  { id: "b", label: "(b) bare node:http proxy", process: (w) => w.proxy, target: (w) => w.targets.proxy },
-  { id: "c", label: "(c) aigw /v1/chat/agent", process: (w) => w.aigw, target: (w) => w.targets.chat },
+  {
+    id: "b",
+    label: "(b) bare node:http proxy",
+    workers: 1,
+    serve: onWorld((w) => w.proxy, (t) => t.proxy),
+  },
+  {
+    id: "c",
+    label: "(c) aigw /v1/chat/agent",
+    workers: 1,
+    serve: onWorld((w) => w.aigw, (t) => t.chat),
+    onCluster: (t) => t.chat,
+  },
   ...[2, 20, 100].map((kb): Scenario => ({
     id: `d${kb}`,
     label: `(d) aigw completions ${kb} KB`,
-    process: (w) => w.aigw,
-    target: (w) => w.targets.completions(kb),
+    workers: 1,
+    serve: onWorld((w) => w.aigw, (t) => t.completions(kb)),
+    ...(kb === 2 ? { onCluster: (t: Cluster["targets"]) => t.completions(kb) } : {}),
   })),
   {
     id: "e0",
     label: "(e) stream via bare proxy",
-    process: (w) => w.proxy,
-    target: (w) => w.targets.proxyStream,
+    workers: 1,
+    serve: onWorld((w) => w.proxy, (t) => t.proxyStream),
     stream: (body) => body.includes("stop_sequence"),
   },
   {
     id: "e",
     label: "(e) aigw generation stream",
-    process: (w) => w.aigw,
-    target: (w) => w.targets.generationStream,
+    workers: 1,
+    serve: onWorld((w) => w.aigw, (t) => t.generationStream),
     stream: (body) => body.includes("return s[::-1]"),
   },
+  { id: "f0", label: "(f) hello world, bare node:http", workers: 1, serve: hello("hello", "hello.ts") },
+  {
+    id: "f",
+    label: "(f) hello world, Effect HttpRouter",
+    workers: 1,
+    serve: hello("effect hello", "effectHello.ts"),
+  },
 ]
+
+/** Each aigw scenario that runs on clusters, once per worker count asked for (1: the single process). */
+const scenarios: ReadonlyArray<Scenario> = baseScenarios.flatMap((scenario) => {
+  const { onCluster } = scenario
+  if (onCluster === undefined) return [scenario]
+  return workerCounts.map((workers): Scenario =>
+    workers === 1 ? scenario : {
+      ...scenario,
+      label: `${scenario.label}, ${workers} workers`,
+      workers,
+      serve: async (lab) => {
+        const cluster = await lab.cluster(workers)
+        return { process: cluster.primary, target: onCluster(cluster.targets) }
+      },
+    }
+  )
+})
 
 interface Row extends LoadResult {
   readonly id: string
   readonly label: string
+  readonly workers: number
   readonly connections: number
   readonly cpuMsPerRequest: number
   readonly peakRssMb: number
@@ -96,18 +211,18 @@ const check = async (scenario: Scenario, target: LoadTarget) => {
   if (!ok) throw new Error(`${scenario.label}: ${response.status} ${text.slice(0, 300)}`)
 }
 
-const measure = async (world: World, scenario: Scenario, connections: number): Promise<Row> => {
-  const child = scenario.process(world)
-  const target = scenario.target(world)
-  const sampler = rssSampler(child.pid)
-  const cpuBefore = cpuMs(child.pid)
-  const result = await load(scenario, target, connections, duration)
-  const cpu = cpuMs(child.pid) - cpuBefore
+const measure = async (scenario: Scenario, served: Served, connections: number): Promise<Row> => {
+  const pids = processTree(served.process.pid)
+  const sampler = rssSampler(pids)
+  const cpuBefore = cpuMsOf(pids)
+  const result = await load(scenario, served.target, connections, duration)
+  const cpu = cpuMsOf(pids) - cpuBefore
   const peak = sampler.stop()
   return {
     ...result,
     id: scenario.id,
     label: scenario.label,
+    workers: scenario.workers,
     connections,
     cpuMsPerRequest: result.requests === 0 ? 0 : cpu / result.requests,
     peakRssMb: peak / 2 ** 20,
@@ -115,6 +230,8 @@ const measure = async (world: World, scenario: Scenario, connections: number): P
 }
 
 const fixed = (value: number, digits: number) => Number.isFinite(value) ? value.toFixed(digits) : "-"
+const mb = (bytes: number) => bytes / 2 ** 20
+const verdict = (ok: boolean) => (ok ? "met" : "MISSED")
 
 const table = (rows: ReadonlyArray<Row>) => {
   const header = [
@@ -153,10 +270,9 @@ const table = (rows: ReadonlyArray<Row>) => {
 }
 
 const targetsReport = (rows: ReadonlyArray<Row>) => {
-  const find = (id: string, connections: number) =>
-    rows.find((row) => row.id === id && row.connections === connections)
+  const find = (id: string, connections: number, workers = 1) =>
+    rows.find((row) => row.id === id && row.connections === connections && row.workers === workers)
   const lines: Array<string> = []
-  const verdict = (ok: boolean) => (ok ? "met" : "MISSED")
   const b50 = find("b", 50), c50 = find("c", 50), b1 = find("b", 1), c1 = find("c", 1)
   if (b50 !== undefined && c50 !== undefined) {
     const ratio = c50.rps / b50.rps
@@ -175,7 +291,7 @@ const targetsReport = (rows: ReadonlyArray<Row>) => {
     )
   }
   for (const [kb, limit] of [[20, 3], [100, 15]] as const) {
-    const ds = rows.filter((row) => row.id === `d${kb}`)
+    const ds = rows.filter((row) => row.id === `d${kb}` && row.workers === 1)
     if (ds.length > 0) {
       const worst = Math.max(...ds.map((row) => row.cpuMsPerRequest))
       lines.push(
@@ -196,7 +312,132 @@ const targetsReport = (rows: ReadonlyArray<Row>) => {
       }`,
     )
   }
-  return lines.join("\n")
+  for (const id of ["c", "d2"]) {
+    for (const workers of workerCounts.filter((count) => count > 1)) {
+      for (const connections of connectionCounts) {
+        const one = find(id, connections), many = find(id, connections, workers)
+        if (one === undefined || many === undefined) continue
+        lines.push(
+          `- (${id.slice(0, 1)})${id === "d2" ? " 2 KB" : ""} at ${connections} connection${
+            connections === 1 ? "" : "s"
+          }: 1 → ${workers} workers ${fixed(one.rps, 0)} → ${fixed(many.rps, 0)} req/s (× ${
+            fixed(many.rps / one.rps, 2)
+          }), CPU ${fixed(one.cpuMsPerRequest, 3)} → ${
+            fixed(many.cpuMsPerRequest, 3)
+          } ms per request (no target here; indicative: the load generator shares the cores)`,
+        )
+      }
+    }
+  }
+  for (const connections of connectionCounts) {
+    const bare = find("f0", connections), effect = find("f", connections)
+    if (bare === undefined || effect === undefined) continue
+    lines.push(
+      `- (f) Effect's HTTP server at ${connections} connection${connections === 1 ? "" : "s"}: ${
+        fixed(effect.rps, 0)
+      } req/s = ${fixed((effect.rps / bare.rps) * 100, 0)} % of bare node:http's ${fixed(bare.rps, 0)}; CPU ${
+        fixed(effect.cpuMsPerRequest, 3)
+      } vs ${fixed(bare.cpuMsPerRequest, 3)} ms per request (${
+        fixed(effect.cpuMsPerRequest - bare.cpuMsPerRequest, 3)
+      } ms more: the framework's floor per request)`,
+    )
+  }
+  return lines
+}
+
+/** aigw after `requests` answered in all (the scenarios', then a chat + completions mix). */
+interface Loaded {
+  readonly requests: number
+  readonly failures: number
+  readonly rssMb: number
+  readonly peakRssMb: number
+  /** The rate of the mix that completed the count. */
+  readonly rps: number
+}
+
+interface Memory {
+  /** aigw's RSS once its start-up work is done, before any request but its liveness probe (MB). */
+  readonly idleRssMb: number
+  /** Its RSS when it first answered the liveness probe (MB): start-up work may still be running. */
+  readonly firstAnswerRssMb: number
+  /** How long after that first answer the RSS settled (s). */
+  readonly settledAfterSeconds: number
+  readonly loaded?: Loaded
+}
+
+/**
+ * aigw's RSS once it has settled: no more than 1 MB of change over the last second (sampled
+ * every 250 ms), or after 10 s.
+ */
+const idleRss = async (pid: number) => {
+  const pids = processTree(pid)
+  const started = performance.now()
+  const readings = [rssBytesOf(pids)]
+  const settled = () => {
+    const last = readings.slice(-5)
+    return last.length === 5 && Math.max(...last) - Math.min(...last) <= 2 ** 20
+  }
+  while (!settled() && performance.now() - started < 10_000) {
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    readings.push(rssBytesOf(pids))
+  }
+  return {
+    idleRssMb: mb(readings.at(-1)!),
+    firstAnswerRssMb: mb(readings[0]!),
+    settledAfterSeconds: Math.max(0, (performance.now() - started) / 1000 - 1),
+  }
+}
+
+const memoryReport = (memory: Memory) => {
+  const lines = [
+    `- aigw RSS idle after start: ${fixed(memory.idleRssMb, 1)} MB (${
+      fixed(memory.firstAnswerRssMb, 1)
+    } MB just after its first healthz answer, settled ${
+      fixed(memory.settledAfterSeconds, 1)
+    } s later, before any other request) (target <= ${idleRssTargetMb} MB): ${
+      verdict(memory.idleRssMb <= idleRssTargetMb)
+    }`,
+  ]
+  const { loaded } = memory
+  if (loaded !== undefined) {
+    lines.push(
+      `- aigw RSS after ${loaded.requests.toLocaleString("en")} requests: ${
+        fixed(loaded.rssMb, 1)
+      } MB (peak ${
+        fixed(loaded.peakRssMb, 1)
+      } MB; ${loaded.failures} failed; the last ones a mix of chat and ` +
+        `completions 2 KB at ${fixed(loaded.rps, 0)} req/s) (target <= ${loadedRssTargetMb} MB): ${
+          verdict(loaded.rssMb <= loadedRssTargetMb)
+        }`,
+    )
+  }
+  return lines
+}
+
+/**
+ * Drives aigw until it has been sent `loadedRequests` in all (60 % chat, 40 % completions 2 KB,
+ * 25 connections each), then reads its RSS.
+ */
+const driveToLoaded = async (world: World, sentBefore: number): Promise<Loaded> => {
+  const remaining = Math.max(0, loadedRequests - sentBefore)
+  const chat = Math.ceil(remaining * 0.6)
+  const pids = processTree(world.aigw.pid)
+  const sampler = rssSampler(pids)
+  const started = performance.now()
+  const results = remaining === 0 ? [] : await Promise.all([
+    sendRequests(world.targets.chat, 25, chat),
+    ...(remaining - chat > 0 ? [sendRequests(world.targets.completions(2), 25, remaining - chat)] : []),
+  ])
+  const seconds = (performance.now() - started) / 1000
+  const answered = results.reduce((sum, result) => sum + result.requests + result.failures, 0)
+  const peak = sampler.stop()
+  return {
+    requests: sentBefore + answered,
+    failures: results.reduce((sum, result) => sum + result.failures, 0),
+    rssMb: mb(rssBytesOf(pids)),
+    peakRssMb: mb(peak),
+    rps: seconds === 0 ? 0 : answered / seconds,
+  }
 }
 
 const describeMachine = () => {
@@ -208,42 +449,69 @@ const describeMachine = () => {
 
 const main = async () => {
   const pin = options.pin
+  const started = performance.now()
   if (pin) execFileSync("taskset", ["-pc", "1", String(process.pid)], { stdio: "ignore" })
   const nodeArgs = options["node-args"]?.split(" ").filter((arg) => arg !== "") ?? []
   const world = await startWorld({ ...(pin ? { server: "0", upstream: "1" } : {}), nodeArgs })
+  const idle = await idleRss(world.aigw.pid)
+  let loaded: Loaded | undefined
+  const lab = makeLab(world, pin ? "0" : undefined)
   const rows: Array<Row> = []
-  const only = options.only?.split(",")
   let hostile = ""
-  const chosen = options.only === undefined
-    ? scenarios
-    : scenarios.filter((scenario) => options.only!.split(",").includes(scenario.id))
+  /** Every request sent to the single-process aigw, for the RSS after 100,000. */
+  let sentToAigw = 0
+  const count = (served: Served, result: LoadResult) => {
+    if (served.process === world.aigw) sentToAigw += result.requests + result.failures
+  }
   try {
     process.stderr.write(
       `${describeMachine()}; ${duration} s per measurement, ${warmup} s warm-up${pin ? ", pinned" : ""}\n`,
     )
-    for (const scenario of chosen) {
-      const target = scenario.target(world)
-      await check(scenario, target)
-      if (warmup > 0) await load(scenario, target, Math.max(...connectionCounts), warmup)
-      for (const connections of connectionCounts) {
-        const row = await measure(world, scenario, connections)
-        process.stderr.write(`  ${row.label} @${connections}: ${fixed(row.rps, 0)} req/s\n`)
-        rows.push(row)
+    try {
+      for (const scenario of scenarios.filter((scenario) => chosen(scenario.id))) {
+        const served = await scenario.serve(lab)
+        await check(scenario, served.target)
+        if (served.process === world.aigw) sentToAigw++
+        if (warmup > 0) {
+          count(served, await load(scenario, served.target, Math.max(...connectionCounts), warmup))
+        }
+        for (const connections of connectionCounts) {
+          const row = await measure(scenario, served, connections)
+          count(served, row)
+          process.stderr.write(`  ${row.label} @${connections}: ${fixed(row.rps, 0)} req/s\n`)
+          rows.push(row)
+        }
       }
+    } finally {
+      await lab.stopExtras()
     }
-    if (only === undefined || only.includes("hostile")) hostile = hostileTable(await runHostile(world))
+    if (chosen("hostile")) {
+      const result = await runHostile(world)
+      sentToAigw += result.requests
+      hostile = hostileTable(result)
+    }
+    if (chosen("rss100k") && options.rss100k) {
+      process.stderr.write(`  driving aigw to ${loadedRequests} requests (${sentToAigw} so far)\n`)
+      loaded = await driveToLoaded(world, sentToAigw)
+    }
   } finally {
     await world.close()
   }
-  if (rows.length > 0) {
-    process.stdout.write(`\n${describeMachine()}\n\n${table(rows)}\n\n${targetsReport(rows)}\n`)
-  }
+  const memory: Memory = loaded === undefined ? idle : { ...idle, loaded }
+  const targets = [...targetsReport(rows), ...memoryReport(memory)].join("\n")
+  process.stdout.write(`\n${describeMachine()}\n\n`)
+  if (rows.length > 0) process.stdout.write(`${table(rows)}\n\n`)
+  process.stdout.write(`${targets}\n`)
   if (hostile !== "") process.stdout.write(`\n${hostile}`)
   process.stdout.write(
     "\nmean ms = connections / req/s (time in flight); p50/p99: autocannon's latency (whole ms) for requests, " +
-      "time to first byte for streams (e); CPU and RSS are the process serving the row.\n",
+      "time to first byte for streams (e); CPU and RSS are the processes serving the row (for workers: the " +
+      "primary and its workers, summed).\n",
   )
-  if (options.json !== undefined) writeFileSync(options.json, JSON.stringify(rows, null, 2))
+  process.stderr.write(`bench: ${fixed((performance.now() - started) / 1000, 0)} s\n`)
+  if (options.json !== undefined) {
+    writeFileSync(options.json, JSON.stringify({ machine: describeMachine(), rows, memory }, null, 2))
+  }
 }
 
 await main()

@@ -25,7 +25,19 @@ export interface World {
   readonly proxy: Child
   readonly aigw: Child
   readonly targets: Targets
+  /**
+   * Starts another aigw, configured as `aigw` but with `AIGW_WORKERS=workers` (its own ports, no
+   * node args), and its chat and completion targets; stopped by `stop()` or at `close`.
+   */
+  readonly startCluster: (workers: number) => Promise<Cluster>
   readonly close: () => Promise<void>
+}
+
+export interface Cluster {
+  /** The primary: its workers are its children. */
+  readonly primary: Child
+  readonly targets: Pick<Targets, "chat" | "completions">
+  readonly stop: () => Promise<void>
 }
 
 export interface Targets {
@@ -122,6 +134,17 @@ const completionBody = (kb: number) => {
   })
 }
 
+/** The API answers once one worker listens: wait for all of them (the primary's `aigw_workers`). */
+const untilWorkersServe = async (primary: Child, workers: number) => {
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    const text = await fetch(primary.metricsUrl!).then((response) => response.text(), () => "")
+    if (new RegExp(`^aigw_workers ${workers}$`, "m").test(text)) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`aigw: ${workers} workers did not all serve within 30 s:\n${primary.stderr()}`)
+}
+
 export const startWorld = async (pinning: WorldOptions = {}): Promise<World> => {
   const oidc = await startOidcProvider()
   const started: Array<Child> = []
@@ -130,21 +153,18 @@ export const startWorld = async (pinning: WorldOptions = {}): Promise<World> => 
     started.push(upstream)
     const proxy = await startScript("proxy", "proxy.ts", { BENCH_UPSTREAM: upstream.url }, pinning.server)
     started.push(proxy)
-    const aigw = await startAigw(
-      {
-        AIGW_AUTH__BYPASS_EXTERNAL: "false",
-        AIGW_GITLAB_URL: oidc.url,
-        AIGW_CUSTOMER_PORTAL_URL: "",
-        ANTHROPIC_API_KEY: "sk-ant-bench",
-        AIGW_ANTHROPIC__BASE_URL: upstream.url,
-        AIGW_VERTEX_TEXT_MODEL__PROJECT: "bench-project",
-        AIGW_VERTEX_TEXT_MODEL__ENDPOINT: upstream.url,
-        AIGW_VERTEX_TEXT_MODEL__ACCESS_TOKEN: "ya29.bench",
-        AIGW_LOGGING__LEVEL: "INFO",
-      },
-      pinning.server,
-      pinning.nodeArgs,
-    )
+    const aigwEnv = {
+      AIGW_AUTH__BYPASS_EXTERNAL: "false",
+      AIGW_GITLAB_URL: oidc.url,
+      AIGW_CUSTOMER_PORTAL_URL: "",
+      ANTHROPIC_API_KEY: "sk-ant-bench",
+      AIGW_ANTHROPIC__BASE_URL: upstream.url,
+      AIGW_VERTEX_TEXT_MODEL__PROJECT: "bench-project",
+      AIGW_VERTEX_TEXT_MODEL__ENDPOINT: upstream.url,
+      AIGW_VERTEX_TEXT_MODEL__ACCESS_TOKEN: "ya29.bench",
+      AIGW_LOGGING__LEVEL: "INFO",
+    }
+    const aigw = await startAigw(aigwEnv, pinning.server, pinning.nodeArgs)
     started.push(aigw)
 
     const token = await oidc.sign(
@@ -165,14 +185,20 @@ export const startWorld = async (pinning: WorldOptions = {}): Promise<World> => 
     }
     const json = { "content-type": "application/json" }
     const completionBodies = new Map<number, string>()
+    const completionsAt = (url: string) => (kb: number): LoadTarget => {
+      if (!completionBodies.has(kb)) completionBodies.set(kb, completionBody(kb))
+      return { url: `${url}/v2/code/completions`, headers: gitlab, body: completionBodies.get(kb)! }
+    }
+    const chatAt = (url: string): LoadTarget => ({
+      url: `${url}/v1/chat/agent`,
+      headers: gitlab,
+      body: chatBody,
+    })
     const targets: Targets = {
       direct: { url: `${upstream.url}/v1/messages`, headers: json, body: anthropicMessages(false) },
       proxy: { url: `${proxy.url}/v1/messages`, headers: json, body: anthropicMessages(false) },
-      chat: { url: `${aigw.url}/v1/chat/agent`, headers: gitlab, body: chatBody },
-      completions: (kb) => {
-        if (!completionBodies.has(kb)) completionBodies.set(kb, completionBody(kb))
-        return { url: `${aigw.url}/v2/code/completions`, headers: gitlab, body: completionBodies.get(kb)! }
-      },
+      chat: chatAt(aigw.url),
+      completions: completionsAt(aigw.url),
       proxyStream: { url: `${proxy.url}/v1/messages`, headers: json, body: anthropicMessages(true) },
       generationStream: { url: `${aigw.url}/v2/code/generations`, headers: gitlab, body: generationBody },
     }
@@ -181,6 +207,19 @@ export const startWorld = async (pinning: WorldOptions = {}): Promise<World> => 
       proxy,
       aigw,
       targets,
+      startCluster: async (workers) => {
+        const primary = await startAigw({ ...aigwEnv, AIGW_WORKERS: String(workers) }, pinning.server)
+        started.push(primary)
+        await untilWorkersServe(primary, workers)
+        return {
+          primary,
+          targets: { chat: chatAt(primary.url), completions: completionsAt(primary.url) },
+          stop: async () => {
+            started.splice(started.indexOf(primary), 1)
+            await primary.stop()
+          },
+        }
+      },
       close: async () => {
         await Promise.all(started.map((child) => child.stop()))
         await oidc.close()
