@@ -6,7 +6,7 @@
  *
  * SIGTERM/SIGINT: stop accepting, let in-flight requests and streams finish (up to 30 s), exit 0.
  */
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Context, Effect, Layer, Result } from "effect"
 import { makeRuntimeLayer, makeWebHandler } from "./app.ts"
 import { AppConfig } from "./config/AppConfig.ts"

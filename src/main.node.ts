@@ -6,7 +6,11 @@
  * (`AIGW_FASTAPI__METRICS_*`). SIGTERM/SIGINT: the servers stop accepting, in-flight requests and
  * streams finish (up to 30 s), then the process exits 0.
  */
-import { NodeFileSystem, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+// Modules, not the package's index: that would load every platform module, the `redis` client
+// and `ws` among them (about 15 MB at idle, docs/decisions.md "Memory at idle").
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Exit, Layer, Result } from "effect"
 import { HttpRouter } from "effect/http"
 import { readFileSync } from "node:fs"

@@ -8,7 +8,7 @@
  *
  * With one worker none of this runs: the process serves everything itself.
  */
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import cluster, { type Worker } from "node:cluster"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"

@@ -3,8 +3,14 @@
  * the signatures of the functions defined in it. Both are plain functions over a parsed tree;
  * the node kinds per grammar are the only language knowledge here.
  */
-import { Query } from "web-tree-sitter"
-import type { Node, SyncParse, Tree } from "./treesitter.ts"
+import {
+  compileQuery,
+  type Language,
+  type Node,
+  type Query,
+  type SyncParse,
+  type Tree,
+} from "./treesitter.ts"
 
 interface GrammarContext {
   /** Node kinds that are import-like statements, taken whole. */
@@ -93,30 +99,31 @@ const querySource = (context: GrammarContext): string => {
   return patterns.join("\n")
 }
 
-// Compiled once per grammar: the query runs in WASM, far faster than walking nodes in JavaScript.
-const queries = new Map<string, Query>()
+// Compiled once per loaded grammar (a reloaded grammar is a new language): the query runs in WASM,
+// far faster than walking nodes in JavaScript.
+const queries = new WeakMap<Language, Query>()
 
 /** Grammar versions differ in node names: keep the kinds this grammar has. */
 const knownKinds = (language: Tree["language"], kinds: ReadonlyArray<string>) =>
   kinds.filter((kind) => {
     try {
-      new Query(language, `(${kind}) @known`).delete()
+      compileQuery(language, `(${kind}) @known`).delete()
       return true
     } catch {
       return false
     }
   })
 
-const queryFor = (grammar: string, context: GrammarContext, tree: Tree): Query => {
-  const cached = queries.get(grammar)
+const queryFor = (context: GrammarContext, tree: Tree): Query => {
+  const cached = queries.get(tree.language)
   if (cached !== undefined) return cached
   const available: GrammarContext = {
     ...context,
     imports: knownKinds(tree.language, context.imports),
     functions: knownKinds(tree.language, context.functions),
   }
-  const query = new Query(tree.language, querySource(available))
-  queries.set(grammar, query)
+  const query = compileQuery(tree.language, querySource(available))
+  queries.set(tree.language, query)
   return query
 }
 
@@ -126,7 +133,7 @@ export const extractCodeContext = (grammar: string, tree: Tree, source: string):
   if (context === undefined) return { imports: [], functionSignatures: [] }
   const imports: Array<string> = []
   const functionSignatures: Array<string> = []
-  for (const capture of queryFor(grammar, context, tree).captures(tree.rootNode)) {
+  for (const capture of queryFor(context, tree).captures(tree.rootNode)) {
     if (capture.name === "import") {
       imports.push(source.slice(capture.node.startIndex, capture.node.endIndex).trim())
     } else if (capture.name === "function") functionSignatures.push(signatureOf(capture.node, source))

@@ -23,8 +23,25 @@
  * A lone UTF-16 surrogate is replaced with U+FFFD first (same length, so indices carry over).
  * Cuts fall between tokens, and a cut that would split a character keeps one token less, so a
  * cut never splits a surrogate pair or a multi-byte character.
+ *
+ * The cl100k table (about 8 MB of heap) is loaded on the first count, not at start
+ * (docs/decisions.md, "Memory at idle"); with `require`, since counting is synchronous. Its cache
+ * of pieces already merged keeps the `mergeCacheEntries` most recently used: the package's
+ * 100,000 hold over 10 MB once varied traffic has filled them, and code repeats far fewer pieces.
  */
-import { decode, encode } from "gpt-tokenizer/encoding/cl100k_base"
+import { createRequire } from "node:module"
+import type * as Cl100k from "gpt-tokenizer/encoding/cl100k_base"
+
+const mergeCacheEntries = 10_000
+
+let cl100k: typeof Cl100k | undefined
+const tokenizer = (): typeof Cl100k => {
+  if (cl100k === undefined) {
+    cl100k = createRequire(import.meta.url)("gpt-tokenizer/encoding/cl100k_base") as typeof Cl100k
+    cl100k.setMergeCacheSize(mergeCacheEntries)
+  }
+  return cl100k
+}
 
 const utf8 = new TextEncoder()
 
@@ -42,7 +59,7 @@ const runChunk = 64
 export const exactTokensCap = 4_096
 
 const noSpecialTokens = { disallowedSpecial: new Set<string>() }
-const tokensOf = (text: string): Array<number> => encode(text, noSpecialTokens)
+const tokensOf = (text: string): Array<number> => tokenizer().encode(text, noSpecialTokens)
 
 /** Lone surrogates replaced with U+FFFD (same length, so indices carry over). */
 export const wellFormed = (text: string): string => text.isWellFormed() ? text : text.toWellFormed()
@@ -142,7 +159,7 @@ const partOfChunk = (chunk: Chunk, budget: number, fromEnd: boolean): Kept => {
   }
   const tokens = chunk.tokens
   for (let keep = Math.min(budget, tokens.length); keep > 0; keep--) {
-    const kept = decode(fromEnd ? tokens.slice(tokens.length - keep) : tokens.slice(0, keep))
+    const kept = tokenizer().decode(fromEnd ? tokens.slice(tokens.length - keep) : tokens.slice(0, keep))
     if (fits(kept)) return { text: kept, tokens: keep }
   }
   return nothing

@@ -7,9 +7,13 @@
  *   Credentials through google-auth-library (which caches and refreshes the token). Both the
  *   REST calls and the @google/genai client take the token from `VertexCredentials` per call, so
  *   tests inject one token source for every path.
+ *
+ * Both Google packages are imported when first needed, not at start: together they cost about
+ * 45 MB of resident memory (docs/decisions.md, "Memory at idle"), which a gateway that serves no
+ * Gemini model and has no Application Default Credentials should not pay.
  */
-import { GoogleGenAI, type GoogleGenAIOptions } from "@google/genai"
-import { GoogleAuth } from "google-auth-library"
+import type { GoogleGenAI, GoogleGenAIOptions } from "@google/genai"
+import type { GoogleAuth } from "google-auth-library"
 import { Context, Data, Effect, Layer, Redacted } from "effect"
 import { AppConfig } from "../../config/AppConfig.ts"
 import type { ModelEntry } from "../catalog.ts"
@@ -34,11 +38,16 @@ export class VertexCredentials extends Context.Service<VertexCredentials, {
           token: Effect.fail(new CredentialsError({ cause: "AIGW_VERTEX_TEXT_MODEL__PROJECT is not set" })),
         })
       }
-      const auth = new GoogleAuth({ scopes: ["https://www.googleapis.com/auth/cloud-platform"] })
+      // One client for the process: it caches the token and refreshes it before it expires.
+      let auth: Promise<GoogleAuth> | undefined
+      const defaultCredentials = () =>
+        auth ??= import("google-auth-library").then(({ GoogleAuth }) =>
+          new GoogleAuth({ scopes: ["https://www.googleapis.com/auth/cloud-platform"] })
+        )
       return VertexCredentials.of({
         token: Effect.tryPromise({
           try: async () => {
-            const token = await auth.getAccessToken()
+            const token = await (await defaultCredentials()).getAccessToken()
             if (token === null || token === undefined) {
               throw new Error("no access token from default credentials")
             }
@@ -83,11 +92,24 @@ const perCallAuth = { getRequestHeaders: () => Promise.resolve(new Headers()) } 
   NonNullable<GoogleGenAIOptions["googleAuthOptions"]>["authClient"]
 >
 
-export const makeGenAi = (where: VertexLocation): GoogleGenAI =>
-  new GoogleGenAI({
-    vertexai: true,
-    project: where.project,
-    location: where.location,
-    httpOptions: { baseUrl: where.baseUrl, apiVersion: "v1" },
-    googleAuthOptions: { authClient: perCallAuth },
-  })
+/** The genai client, and the SDK's error class that carries an upstream status. */
+export interface GenAi {
+  readonly client: GoogleGenAI
+  readonly ApiError: typeof import("@google/genai").ApiError
+}
+
+/** Imports @google/genai and builds its client for `where`. */
+export const loadGenAi = (where: VertexLocation): Effect.Effect<GenAi, unknown> =>
+  Effect.tryPromise({
+    try: () => import("@google/genai"),
+    catch: (cause) => cause,
+  }).pipe(Effect.map(({ ApiError, GoogleGenAI }) => ({
+    ApiError,
+    client: new GoogleGenAI({
+      vertexai: true,
+      project: where.project,
+      location: where.location,
+      httpOptions: { baseUrl: where.baseUrl, apiVersion: "v1" },
+      googleAuthOptions: { authClient: perCallAuth },
+    }),
+  })))

@@ -1,11 +1,11 @@
 /**
  * The Vertex AI provider: `:predict` and `:rawPredict` over Effect's HttpClient, Gemini through
- * @google/genai in Vertex mode (streaming with `streamGenerateContent`).
+ * @google/genai in Vertex mode (streaming with `streamGenerateContent`). The SDK is imported at
+ * start when Vertex is configured (a project, real models), otherwise on the first Gemini call.
  *
  * Predict-style models have no streaming API of the same shape, and answer in a few dozen
  * tokens: their stream is the whole answer as one chunk.
  */
-import type { GoogleGenAI } from "@google/genai"
 import { Context, Effect, Layer, Stream } from "effect"
 import { HttpClient } from "effect/http"
 import { AppConfig } from "../../config/AppConfig.ts"
@@ -22,7 +22,14 @@ import {
   postSse,
   type Target,
 } from "../upstreamHttp.ts"
-import { makeGenAi, modelUrl, vertexBaseUrl, VertexCredentials, type VertexLocation } from "./client.ts"
+import {
+  type GenAi,
+  loadGenAi,
+  modelUrl,
+  vertexBaseUrl,
+  VertexCredentials,
+  type VertexLocation,
+} from "./client.ts"
 import { geminiRequest, predictBody, rawPredictBody, vertexDefaults } from "./request.ts"
 import { fromGenAiError, GeminiAnswer, geminiStep, PredictAnswer, predictText } from "./response.ts"
 
@@ -55,7 +62,8 @@ export const makeVertexProvider = (
   client: HttpClient.HttpClient,
   credentials: VertexCredentials["Service"],
   where: VertexLocation,
-  genai: GoogleGenAI,
+  /** The genai SDK and client, loaded once (see the layer). */
+  genAi: Effect.Effect<GenAi, unknown>,
 ): Provider => {
   const authorization = (target: Target) =>
     Effect.mapError(credentials.token, (error) => connectionError(target, error.cause)).pipe(
@@ -96,19 +104,27 @@ export const makeVertexProvider = (
     return { target, url, body }
   }
 
-  /** The genai call's parameters, with this attempt's signal, token and capturing fetch. */
+  /**
+   * The genai client and the call's parameters, with this attempt's signal, token and capturing
+   * fetch; a failed import of the SDK is a connection error of the call.
+   */
   const gemini = (call: ProviderCall) => {
     const { target, parameters } = prepare(call)
     const request = geminiRequest(call.entry, call.prompt, parameters)
     const capture = capturingFetch()
-    return {
-      target,
-      onError: fromGenAiError(target, capture.retryAfter),
-      params: (signal: AbortSignal, headers: Record<string, string>) => ({
-        ...request,
-        config: { ...request.config, abortSignal: signal, httpOptions: { headers, fetch: capture.fetch } },
-      }),
-    }
+    return Effect.all([
+      genAi.pipe(Effect.mapError((cause) => connectionError(target, cause))),
+      authorization(target),
+    ])
+      .pipe(Effect.map(([{ client, ApiError }, headers]) => ({
+        target,
+        client,
+        onError: fromGenAiError(target, capture.retryAfter, ApiError),
+        params: (signal: AbortSignal) => ({
+          ...request,
+          config: { ...request.config, abortSignal: signal, httpOptions: { headers, fetch: capture.fetch } },
+        }),
+      })))
   }
 
   return {
@@ -122,18 +138,13 @@ export const makeVertexProvider = (
           )
         }
         case "gemini":
-          return Effect.suspend(() => {
-            const { target, onError, params } = gemini(call)
-            return authorization(target).pipe(
-              Effect.flatMap((headers) =>
-                Effect.tryPromise({
-                  try: (signal) => genai.models.generateContent(params(signal, headers)),
-                  catch: onError,
-                })
-              ),
-              Effect.flatMap((response) => geminiText(target, response)),
-            )
-          })
+          return Effect.suspend(() =>
+            Effect.flatMap(gemini(call), ({ target, client, onError, params }) =>
+              Effect.tryPromise({
+                try: (signal) => client.models.generateContent(params(signal)),
+                catch: onError,
+              }).pipe(Effect.flatMap((response) => geminiText(target, response))))
+          )
         default:
           return predict(call)
       }
@@ -152,24 +163,19 @@ export const makeVertexProvider = (
           )
         }
         case "gemini":
-          return Stream.suspend(() => {
-            const { target, onError, params } = gemini(call)
-            const chunks = Stream.unwrap(
-              Effect.map(
-                authorization(target),
-                (headers) =>
-                  fromSdkStream(
-                    (signal) => genai.models.generateContentStream(params(signal, headers)),
-                    onError,
-                  ),
-              ),
-            ).pipe(Stream.mapEffect((response) => geminiChunk(target, response)))
-            return requireEnd(
-              chunks,
-              (step) => step,
-              () => new UpstreamConnection({ ...target, detail: "stream ended before its finish reason" }),
-            )
-          })
+          return Stream.suspend(() =>
+            Stream.unwrap(Effect.map(gemini(call), ({ target, client, onError, params }) => {
+              const chunks = fromSdkStream(
+                (signal) => client.models.generateContentStream(params(signal)),
+                onError,
+              ).pipe(Stream.mapEffect((response) => geminiChunk(target, response)))
+              return requireEnd(
+                chunks,
+                (step) => step,
+                () => new UpstreamConnection({ ...target, detail: "stream ended before its finish reason" }),
+              )
+            }))
+          )
         default:
           return Stream.fromEffect(predict(call)).pipe(Stream.filter((text) => text !== ""))
       }
@@ -179,7 +185,11 @@ export const makeVertexProvider = (
 
 export class VertexProvider
   extends Context.Service<VertexProvider, Provider>()("aigw/models/vertex/VertexProvider") {
-  /** Requires AppConfig, an HttpClient and VertexCredentials; the genai client is built once. */
+  /**
+   * Requires AppConfig, an HttpClient and VertexCredentials. The genai client is built once: in
+   * the background at start when Vertex is configured (a project and real models), so the first
+   * Gemini call does not wait for the import; on that call otherwise.
+   */
   static readonly layer = Layer.effect(
     VertexProvider,
     Effect.gen(function* () {
@@ -189,11 +199,15 @@ export class VertexProvider
         project: config.vertexTextModel.project ?? "",
         location: config.vertexTextModel.location,
       }
+      const genAi = yield* Effect.cached(loadGenAi(where))
+      if (config.vertexTextModel.project !== undefined && !config.mockModelResponses) {
+        yield* Effect.forkDetach(Effect.ignore(genAi))
+      }
       return VertexProvider.of(makeVertexProvider(
         yield* HttpClient.HttpClient,
         yield* VertexCredentials,
         where,
-        makeGenAi(where),
+        genAi,
       ))
     }),
   )

@@ -3,7 +3,7 @@
  * only what is used and accept what the API leaves out: a prediction without `score` or
  * `safetyAttributes`, a Gemini chunk without candidates (usage only) or a part without text.
  */
-import { ApiError } from "@google/genai"
+import type { ApiError } from "@google/genai"
 import { Schema } from "effect"
 import { Blocked, type ModelError, UpstreamStatus } from "../errors.ts"
 import { connectionError, type Target } from "../upstreamHttp.ts"
@@ -63,16 +63,21 @@ export const geminiStep = (target: Target, answer: typeof GeminiAnswer.Type) => 
   return { text, end: finish !== undefined }
 }
 
-export const fromGenAiError =
-  (target: Target, retryAfterSeconds: () => number | undefined) => (cause: unknown): ModelError => {
-    if (cause instanceof ApiError) {
-      const retryAfter = retryAfterSeconds()
-      return new UpstreamStatus({
-        ...target,
-        status: cause.status,
-        detail: cause.message.slice(0, 500),
-        ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
-      })
-    }
-    return connectionError(target, cause)
+/** A genai failure as a model error; `apiError` is the SDK's class, which it loads lazily. */
+export const fromGenAiError = (
+  target: Target,
+  retryAfterSeconds: () => number | undefined,
+  apiError: typeof ApiError,
+) =>
+(cause: unknown): ModelError => {
+  if (cause instanceof apiError) {
+    const retryAfter = retryAfterSeconds()
+    return new UpstreamStatus({
+      ...target,
+      status: cause.status,
+      detail: cause.message.slice(0, 500),
+      ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
+    })
   }
+  return connectionError(target, cause)
+}
