@@ -1,18 +1,18 @@
 /**
  * Authenticator: turns a bearer token into an Identity, or refuses it (SPEC §2).
  *
- * Verified tokens are remembered by their SHA-256 until their `exp` (at most 10,000, least
- * recently used first out), so a client sending the same token on every request pays the RSA
- * verification once. A remembered token stops being accepted as soon as the key that
- * verified it is gone from the key set (revoked at the provider). Tokens themselves are
- * neither kept nor logged.
+ * Verified tokens are remembered (verifiedTokens.ts) until their `exp` by Effect's Clock, never
+ * past it (at most 10,000, least recently used first out), so a client sending the same token
+ * on every request pays the RSA verification once. A remembered token stops being accepted as
+ * soon as the key that verified it is gone from the key set (revoked at the provider). Tokens
+ * are kept in memory only, never logged.
  *
  * A token whose `iss` is `gitlab-ai-gateway` was issued by aigw itself (direct access): it is
  * verified with the TokenAuthority's keys only, never with a provider's, and never makes aigw
  * fetch the providers' keys. The TokenAuthority's keys verify nothing else, because keys are
  * only tried for their own issuer.
  */
-import { Cache, Clock, Context, Effect, Layer } from "effect"
+import { Clock, Context, Effect, Layer } from "effect"
 import { InvalidToken } from "./errors.ts"
 import type { IdentityShape } from "./Identity.ts"
 import { Jwks, type KeySet } from "./Jwks.ts"
@@ -26,6 +26,7 @@ import {
   type VerificationPolicy,
   verifyWithKeys,
 } from "./tokenVerification.ts"
+import { makeVerifiedTokens } from "./verifiedTokens.ts"
 
 export interface AuthenticatorShape {
   readonly authenticate: (token: string) => Effect.Effect<IdentityShape, InvalidToken>
@@ -43,18 +44,7 @@ export interface AuthenticatorOptions {
 interface RememberedToken {
   readonly identity: IdentityShape
   readonly key: VerificationKey
-  readonly ttlMillis: number
 }
-
-const encoder = new TextEncoder()
-
-const tokenHash = (token: string): Effect.Effect<string> =>
-  Effect.promise(async () => {
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(token)))
-    let hex = ""
-    for (const byte of digest) hex += byte.toString(16).padStart(2, "0")
-    return hex
-  })
 
 const make = (options: AuthenticatorOptions) =>
   Effect.gen(function* () {
@@ -70,22 +60,13 @@ const make = (options: AuthenticatorOptions) =>
       audience: options.audience ?? gatewayAudience,
       clockToleranceSeconds: Math.min(Math.max(options.clockToleranceSeconds ?? 60, 0), 60),
     }
-    const remembered = yield* Cache.makeWith<string, RememberedToken>(
-      // Entries are only ever `set` after a verification; a lookup has nothing to compute.
-      () => Effect.die(new Error("the token cache is filled by set only")),
-      {
-        capacity: options.cacheCapacity ?? 10_000,
-        timeToLive: (exit) => exit._tag === "Success" ? exit.value.ttlMillis : 0,
-      },
-    )
+    const remembered = makeVerifiedTokens<RememberedToken>(options.cacheCapacity ?? 10_000)
 
-    const remember = (hash: string, identity: IdentityShape, key: VerificationKey) =>
-      Effect.gen(function* () {
-        const ttlMillis = identity.expiresAt * 1000 - (yield* Clock.currentTimeMillis)
-        if (ttlMillis > 0) yield* Cache.set(remembered, hash, { identity, key, ttlMillis })
-      })
+    const remember = (token: string, identity: IdentityShape, key: VerificationKey) =>
+      Effect.map(Clock.currentTimeMillis, (nowMillis) =>
+        remembered.set(token, { identity, key }, identity.expiresAt * 1000, nowMillis))
 
-    const verifySelfIssued = (token: string, parsed: ParsedToken, hash: string) =>
+    const verifySelfIssued = (token: string, parsed: ParsedToken) =>
       Effect.gen(function* () {
         const outcome = yield* verifyWithKeys(
           token,
@@ -100,15 +81,19 @@ const make = (options: AuthenticatorOptions) =>
             : `a token issued by aigw: ${outcome.reason}`
           return yield* new InvalidToken({ reason })
         }
-        yield* remember(hash, outcome.identity, outcome.key)
+        yield* remember(token, outcome.identity, outcome.key)
         return outcome.identity
       })
 
-    const verify = (token: string, hash: string) =>
+    const verify = (token: string) =>
       Effect.gen(function* () {
         const parsed = parseToken(token)
-        if ("rejected" in parsed) return yield* new InvalidToken({ reason: parsed.rejected })
-        if (parsed.issuer === selfIssuer) return yield* verifySelfIssued(token, parsed, hash)
+        if ("rejected" in parsed) {
+          return yield* new InvalidToken({ reason: parsed.rejected })
+        }
+        if (parsed.issuer === selfIssuer) {
+          return yield* verifySelfIssued(token, parsed)
+        }
         let keySet = yield* jwks.current
         let outcome: Outcome = yield* verifyWithKeys(
           token,
@@ -130,20 +115,26 @@ const make = (options: AuthenticatorOptions) =>
             : outcome.reason
           return yield* new InvalidToken({ reason })
         }
-        yield* remember(hash, outcome.identity, outcome.key)
+        yield* remember(token, outcome.identity, outcome.key)
         return outcome.identity
       })
 
     const authenticate = (token: string): Effect.Effect<IdentityShape, InvalidToken> =>
-      Effect.gen(function* () {
-        const hash = yield* tokenHash(token)
-        const hit = yield* Cache.getOption(remembered, hash)
-        if (hit._tag === "Some") {
-          const { key, identity } = hit.value
-          if (selfKeys.includes(key) || (yield* jwks.current).keys.includes(key)) return identity
-          yield* Cache.invalidate(remembered, hash)
+      Effect.flatMap(Clock.currentTimeMillis, (nowMillis) => {
+        const hit = remembered.get(token, nowMillis)
+        if (hit === undefined) {
+          return verify(token)
         }
-        return yield* verify(token, hash)
+        if (selfKeys.includes(hit.key)) {
+          return Effect.succeed(hit.identity)
+        }
+        return Effect.flatMap(jwks.current, (keySet) => {
+          if (keySet.keys.includes(hit.key)) {
+            return Effect.succeed(hit.identity)
+          }
+          remembered.delete(token)
+          return verify(token)
+        })
       })
 
     return Authenticator.of({ authenticate })

@@ -109,11 +109,13 @@ const identityFields = (identity: IdentityShape) => ({
   auth_realm: identity.gitlabRealm ?? null,
 })
 
-const withIdentity = <A, E, R>(effect: Effect.Effect<A, E, R>, identity: IdentityShape, outcome: string) =>
-  Effect.andThen(
-    recordFacts({ auth_outcome: outcome, ...identityFields(identity) }),
-    effect.pipe(Effect.provideService(Identity, identity), Effect.annotateLogs(identityFields(identity))),
+const withIdentity = <A, E, R>(effect: Effect.Effect<A, E, R>, identity: IdentityShape, outcome: string) => {
+  const fields = identityFields(identity)
+  return Effect.andThen(
+    recordFacts({ auth_outcome: outcome, ...fields }),
+    effect.pipe(Effect.provideService(Identity, identity), Effect.annotateLogs(fields)),
   )
+}
 
 /** A self-issued token outside the routes that take it grants no scope. */
 const withoutScopes = (identity: IdentityShape): IdentityShape => ({ ...identity, scopes: new Set() })

@@ -3,12 +3,14 @@
  * and the verified-token cache.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { TestClock } from "effect/testing"
+import * as jose from "jose"
 import { readFile } from "node:fs/promises"
 import { afterEach, vi } from "vitest"
 import { Authenticator } from "../../src/auth/Authenticator.ts"
-import { Jwks } from "../../src/auth/Jwks.ts"
+import { Jwks, type KeySet } from "../../src/auth/Jwks.ts"
+import { TokenAuthority } from "../../src/auth/TokenAuthority.ts"
 import { makeSigningKey, type OidcProvider, oidcProvider } from "../support/oidcProvider.ts"
 import {
   customersDotClaims,
@@ -413,6 +415,54 @@ describe("verified-token cache", () => {
           yield* TestClock.adjust("40 seconds")
           yield* refusal(token)
         }),
+      )
+    }))
+  it.effect("never accepts a remembered token at or past its exp", () =>
+    Effect.gen(function* () {
+      // Keys held from the start, so no key set is ever fetched, and no clock tolerance, so a
+      // token past its exp can only be accepted by the cache.
+      const issuer = "https://gitlab.test"
+      const signing = yield* Effect.promise(makeSigningKey)
+      const publicKey = yield* Effect.promise(() => jose.importJWK(signing.publicJwk, "RS256"))
+      const keySet: KeySet = {
+        keys: [{ provider: issuer, issuer, kid: signing.kid, key: publicKey as jose.CryptoKey }],
+        kids: new Set([signing.kid]),
+        failedProviders: [],
+        generation: 1,
+      }
+      const heldKeys = Layer.succeed(
+        Jwks,
+        Jwks.of({
+          providers: [issuer],
+          current: Effect.succeed(keySet),
+          refreshForUnknownKey: () => Effect.succeed(keySet),
+        }),
+      )
+      const exp = 1_900_000_000
+      yield* TestClock.setTime((exp - 60) * 1000)
+      const token = yield* Effect.promise(() =>
+        new jose.SignJWT(gitlabClaims(issuer, { iat: exp - 60, nbf: exp - 60, exp }))
+          .setProtectedHeader({ alg: "RS256", kid: signing.kid })
+          .sign(signing.privateKey)
+      )
+      yield* Effect.gen(function* () {
+        const verify = countVerifications()
+        const first = yield* authenticate(token)
+        assert.strictEqual(verify.mock.calls.length, 1)
+        yield* TestClock.setTime(exp * 1000 - 1)
+        assert.deepStrictEqual(yield* authenticate(token), first)
+        assert.strictEqual(verify.mock.calls.length, 1)
+        yield* TestClock.setTime(exp * 1000)
+        assert.match(yield* refusal(token), /exp/)
+        yield* TestClock.adjust("1 hour")
+        assert.match(yield* refusal(token), /exp/)
+      }).pipe(
+        Effect.provide(
+          Authenticator.layerWith({ clockToleranceSeconds: 0 }).pipe(
+            Layer.provide(heldKeys),
+            Layer.provide(TokenAuthority.layerWith({ signingKey: undefined, validationKey: undefined })),
+          ),
+        ),
       )
     }))
 })

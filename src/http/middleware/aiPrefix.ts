@@ -20,7 +20,10 @@ export const stripAiPrefix = (url: string): string => {
 export const aiPrefixRouting = <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.updateService(app, HttpServerRequest.HttpServerRequest, (request) => {
+  // Most requests have no prefix: they run on as they are, without a copy of their services.
+  Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), (request) => {
     const url = stripAiPrefix(request.url)
-    return url === request.url ? request : request.modify({ url })
+    return url === request.url
+      ? app
+      : Effect.provideService(app, HttpServerRequest.HttpServerRequest, request.modify({ url }))
   })

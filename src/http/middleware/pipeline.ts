@@ -4,8 +4,9 @@
  * CORS (any origin, POST, any header), `/ai` prefix, and the mapping of every failure to its
  * HTTP answer.
  */
-import type { Effect } from "effect"
-import { HttpMiddleware, HttpRouter, type HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { Effect } from "effect"
+import { HttpMiddleware, HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
+import type { IpNetwork } from "effect/net"
 import type { AppConfigShape } from "../../config/AppConfig.ts"
 import { aiPrefixRouting } from "./aiPrefix.ts"
 import { webPeerAddress } from "./clientAddress.ts"
@@ -21,13 +22,31 @@ export const routerConfig = { caseSensitive: true } as const
 const withoutTrailingSlash = (path: string) =>
   path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path
 
+/**
+ * `X-Forwarded-*` from the trusted proxies. Without any, or on a request without
+ * `X-Forwarded-For`, there is nothing to believe, so the peer address is not even parsed.
+ */
+const believeForwarded = (trustedProxies: ReadonlyArray<IpNetwork.IpNetwork>) => {
+  if (trustedProxies.length === 0) return <A, E, R>(app: Effect.Effect<A, E, R>) => app
+  const believing = HttpMiddleware.xForwardedHeaders({ trustedProxies: [...trustedProxies] })
+  return <E, R>(
+    app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> => {
+    const believed = believing(app)
+    return Effect.flatMap(
+      Effect.service(HttpServerRequest.HttpServerRequest),
+      (request) => request.headers["x-forwarded-for"] === undefined ? app : believed,
+    )
+  }
+}
+
 /** `paths`: every path served (without `/ai`), to answer 405 rather than 404 for them. */
 export const requestPipeline = (config: AppConfigShape, paths: ReadonlySet<string>) => {
   const mapErrors = errorMapping({
     maxBodyBytes: config.http.maxBodyBytes,
     isKnownPath: (path) => paths.has(withoutTrailingSlash(path)),
   })
-  const forwarded = HttpMiddleware.xForwardedHeaders({ trustedProxies: [...config.http.trustedProxies] })
+  const forwarded = believeForwarded(config.http.trustedProxies)
   const cors = HttpMiddleware.cors({ allowedMethods: ["POST"] })
   const withRequestContext = requestContext(paths)
   // Declared as still failing with `unknown` only to satisfy the router's typing of global
