@@ -12,7 +12,7 @@
  * Client spans are off: nothing exports them, and their `traceparent`/`b3` headers would only
  * tell model providers about our request ids.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer } from "effect"
 import { FetchHttpClient, HttpClient } from "effect/http"
 
