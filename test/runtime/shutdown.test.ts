@@ -1,5 +1,5 @@
 /**
- * Graceful shutdown of the Node server layer that main.node.ts runs: when the server is
+ * Graceful shutdown of the Node server layer that serve.node.ts runs: when the server is
  * interrupted (what SIGTERM does through NodeRuntime.runMain), it stops accepting connections
  * and the requests in flight still get their whole answer.
  */
@@ -8,7 +8,7 @@ import { HttpRouter, HttpServerResponse } from "effect/http"
 import { request } from "node:http"
 import { describe, expect, it } from "vitest"
 import { parseAppConfig } from "../../src/config/AppConfig.ts"
-import { nodeServer } from "../../src/main.node.ts"
+import { nodeServer } from "../../src/serve.node.ts"
 import { eventually } from "../support/eventually.ts"
 import { gate } from "../support/fakes/server.ts"
 import { freePort } from "../support/process.ts"

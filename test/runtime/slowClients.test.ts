@@ -7,7 +7,7 @@ import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { connect, type Socket } from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
 import { parseAppConfig } from "../../src/config/AppConfig.ts"
-import { nodeServer } from "../../src/main.node.ts"
+import { nodeServer } from "../../src/serve.node.ts"
 import { freePort } from "../support/process.ts"
 
 const echo = HttpRouter.add(
