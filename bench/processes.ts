@@ -101,8 +101,20 @@ export const startScript = async (
 }
 
 /**
- * Starts aigw in production mode (`node src/main.node.ts`, configured by `env` only) and waits
- * for its liveness probe; `nodeArgs` go to Node (e.g. `--cpu-prof`). Its log lines go to /dev/null: written, as in production, not kept.
+ * The Node flags production runs with, read from `npm start` (package.json), so the bench
+ * measures the heap settings that production uses (`--max-semi-space-size`, docs/decisions.md).
+ */
+const productionNodeFlags = (): ReadonlyArray<string> => {
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    scripts: Record<string, string>
+  }
+  return manifest.scripts.start!.split(/\s+/).filter((word) => word.startsWith("--"))
+}
+
+/**
+ * Starts aigw in production mode (`node src/main.node.ts` with `npm start`'s Node flags,
+ * configured by `env` only) and waits for its liveness probe; `nodeArgs` go to Node too (e.g.
+ * `--cpu-prof`). Its log lines go to /dev/null: written, as in production, not kept.
  */
 export const startAigw = async (
   env: Record<string, string>,
@@ -113,7 +125,7 @@ export const startAigw = async (
   const metricsPort = await freePort()
   const { child, stderr, exited } = spawnChild(
     "aigw",
-    [...nodeArgs, join(root, "src", "main.node.ts")],
+    [...productionNodeFlags(), ...nodeArgs, join(root, "src", "main.node.ts")],
     {
       METADATA_SERVER_DETECTION: "none",
       AIGW_FASTAPI__API_HOST: "127.0.0.1",
