@@ -4,16 +4,13 @@
  * the wrong shape, `error` events, certificate problems) mapped to typed errors.
  */
 import { Effect, Exit, Stream } from "effect"
-import { execFileSync } from "node:child_process"
 import { once } from "node:events"
-import { mkdtempSync, readFileSync } from "node:fs"
 import { createServer } from "node:https"
 import type { AddressInfo } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { ModelCatalog } from "../../src/models/catalog.ts"
 import { eventually } from "../support/eventually.ts"
+import { makeSelfSignedCertificate } from "../support/selfSignedCertificate.ts"
 import * as anthropic from "../support/fakes/anthropic.ts"
 import {
   type FakeUpstream,
@@ -336,26 +333,9 @@ describe("Anthropic answers of the wrong shape and failures inside a stream", ()
 
 describe("Anthropic behind a certificate the gateway does not trust", () => {
   it("is a connection error that names the certificate problem and the fix", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "aigw-anthropic-tls-"))
-    execFileSync("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-    ], { stdio: "ignore" })
+    const { key, cert } = makeSelfSignedCertificate()
     const server = createServer(
-      { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) },
+      { key, cert },
       (_, res) => sendJson(res, 200, anthropic.messageJson("never trusted")),
     )
     server.listen(0, "127.0.0.1")

@@ -3,45 +3,24 @@
  * problem and NODE_EXTRA_CA_CERTS; with the CA trusted, the keys are fetched and the gateway
  * becomes ready. The certificate is made here, for 127.0.0.1, with openssl.
  */
-import { execFileSync } from "node:child_process"
 import { once } from "node:events"
-import { mkdtempSync, readFileSync } from "node:fs"
 import { createServer, type Server } from "node:https"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import * as jose from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { eventually } from "../support/eventually.ts"
+import { makeSelfSignedCertificate } from "../support/selfSignedCertificate.ts"
 import { type RunningGateway, startGateway } from "../support/process.ts"
 
-const dir = mkdtempSync(join(tmpdir(), "aigw-tls-"))
-const certFile = join(dir, "cert.pem")
+const { key, cert, certFile } = makeSelfSignedCertificate()
 let server: Server
 let issuer = ""
 const running: Array<RunningGateway> = []
 
 beforeAll(async () => {
-  execFileSync("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-    "-keyout",
-    join(dir, "key.pem"),
-    "-out",
-    certFile,
-  ], { stdio: "ignore" })
   const { publicKey } = await jose.generateKeyPair("RS256", { extractable: true })
   const jwk = { ...(await jose.exportJWK(publicKey)), kid: "k1", alg: "RS256", use: "sig" }
   server = createServer(
-    { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(certFile) },
+    { key, cert },
     (request, response) => {
       response.setHeader("content-type", "application/json")
       response.end(JSON.stringify(
