@@ -21,7 +21,7 @@
  * `AIGW_AUTH__BYPASS_EXTERNAL_WITH_HEADER=true` so is every request that sends
  * `Bypass-Auth: true`. Either is logged as a warning once, when the layer is built.
  */
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer, References } from "effect"
 import { FetchHttpClient, HttpServerRequest } from "effect/http"
 import type { HttpApiMiddleware } from "effect/http-api"
 import { AppConfig } from "../config/AppConfig.ts"
@@ -109,11 +109,17 @@ const identityFields = (identity: IdentityShape) => ({
   auth_realm: identity.gitlabRealm ?? null,
 })
 
+/** The identity as a service and on every log line of the request (one context change for both). */
 const withIdentity = <A, E, R>(effect: Effect.Effect<A, E, R>, identity: IdentityShape, outcome: string) => {
   const fields = identityFields(identity)
   return Effect.andThen(
     recordFacts({ auth_outcome: outcome, ...fields }),
-    effect.pipe(Effect.provideService(Identity, identity), Effect.annotateLogs(fields)),
+    Effect.updateContext(effect, (context: Context.Context<Exclude<R, Identity>>) =>
+      Context.add(
+        Context.add(context, Identity, identity),
+        References.CurrentLogAnnotations,
+        { ...Context.getUnsafe(context, References.CurrentLogAnnotations), ...fields },
+      ) as Context.Context<R>),
   )
 }
 
