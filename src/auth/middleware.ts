@@ -138,20 +138,27 @@ const verifying = (authenticator: AuthenticatorShape, options: VerifyingOptions)
 ) => {
   const requirement = scopeRequirementOf(endpoint, group)
   const takesSelfIssued = acceptsSelfIssuedTokens(endpoint)
-  return Effect.gen(function* () {
-    const request = yield* HttpServerRequest.HttpServerRequest
+  return Effect.withFiber((fiber): ReturnType<Middleware> => {
+    const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
     if (options.bypassWithHeader && request.headers["bypass-auth"] === "true") {
-      return yield* withIdentity(httpEffect, debugIdentity, "bypass")
+      return withIdentity(httpEffect, debugIdentity, "bypass")
     }
-    const verified = yield* authenticateHeaders(request.headers, authenticator).pipe(
-      Effect.tapError(() => recordFacts({ auth_outcome: "unauthenticated" })),
+    return Effect.flatMap(
+      Effect.tapError(
+        authenticateHeaders(request.headers, authenticator),
+        () => recordFacts({ auth_outcome: "unauthenticated" }),
+      ),
+      (verified): ReturnType<Middleware> => {
+        const identity = verified.isSelfIssued && !takesSelfIssued ? withoutScopes(verified) : verified
+        if (!satisfiesScopes(identity, requirement)) {
+          return Effect.andThen(
+            recordFacts({ auth_outcome: "forbidden", ...identityFields(identity) }),
+            forbidden,
+          )
+        }
+        return withIdentity(httpEffect, identity, "authenticated")
+      },
     )
-    const identity = verified.isSelfIssued && !takesSelfIssued ? withoutScopes(verified) : verified
-    if (!satisfiesScopes(identity, requirement)) {
-      yield* recordFacts({ auth_outcome: "forbidden", ...identityFields(identity) })
-      return yield* forbidden
-    }
-    return yield* withIdentity(httpEffect, identity, "authenticated")
   })
 }
 

@@ -101,10 +101,10 @@ export const makeResilience = (
       timeoutMillis: Duration.toMillis(duration),
     })
 
-  /** Takes a slot in the current scope, or fails after the bounded wait. */
+  /** Takes a slot in the current scope, or fails after the bounded wait; `undefined` for an uncapped model. */
   const acquireSlot = (target: CallTarget) => {
     const slot = slots.get(`${target.engine}\u0000${target.name}`)
-    if (slot === undefined) return Effect.void
+    if (slot === undefined) return undefined
     return Semaphore.takeScoped(slot.semaphore, 1).pipe(
       Effect.timeoutOption(concurrencyWait),
       Effect.flatMap(Option.match({
@@ -129,7 +129,20 @@ export const makeResilience = (
         duration,
         orElse: () => Effect.fail(timeoutError(target, duration)()),
       })
-      return Effect.scoped(Effect.andThen(acquireSlot(target), Effect.retry(attempt, schedule)))
+      // Most calls succeed at once: the retry schedule is only set up after a first failure,
+      // which it is given as its first input, as if it had driven that attempt too.
+      const retried = Effect.catch(attempt, (firstError) => {
+        let replayed = false
+        const again = Effect.suspend(() => {
+          if (replayed) return attempt
+          replayed = true
+          return Effect.fail(firstError)
+        })
+        return Effect.retry(again, schedule)
+      })
+      const slot = acquireSlot(target)
+      // Without a cap there is no slot to hold, so no scope to release it in.
+      return slot === undefined ? retried : Effect.scoped(Effect.andThen(slot, retried))
     },
     stream: (target, stream) => {
       const duration = timeoutOf(target)
@@ -147,7 +160,7 @@ export const makeResilience = (
         return Stream.retry(attempt, schedule.pipe(Schedule.while(() => !started)))
       })
       // The slot lives in the stream's scope: released when the stream ends, fails or is interrupted.
-      return Stream.unwrap(Effect.as(acquireSlot(target), guarded))
+      return Stream.unwrap(Effect.as(acquireSlot(target) ?? Effect.void, guarded))
     },
   }
 }
