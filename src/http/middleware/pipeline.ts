@@ -4,7 +4,7 @@
  * CORS (any origin, POST, any header), `/ai` prefix, and the mapping of every failure to its
  * HTTP answer.
  */
-import { Effect } from "effect"
+import { Context, Effect } from "effect"
 import { HttpMiddleware, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { IpNetwork } from "effect/net"
 import type { AppConfigShape } from "../../config/AppConfig.ts"
@@ -55,9 +55,10 @@ const anyOriginCors = () => {
   ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> => {
     const answered = Effect.map(app, allowAnyOrigin)
     const preflighted = preflight(app)
-    return Effect.flatMap(
-      Effect.service(HttpServerRequest.HttpServerRequest),
-      (request) => request.method === "OPTIONS" ? preflighted : answered,
+    return Effect.withFiber((fiber) =>
+      Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest).method === "OPTIONS"
+        ? preflighted
+        : answered
     )
   }
 }
