@@ -21,7 +21,7 @@
  * `AIGW_AUTH__BYPASS_EXTERNAL_WITH_HEADER=true` so is every request that sends
  * `Bypass-Auth: true`. Either is logged as a warning once, when the layer is built.
  */
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer, References } from "effect"
 import { FetchHttpClient, HttpServerRequest } from "effect/http"
 import type { HttpApiMiddleware } from "effect/http-api"
 import { AppConfig } from "../config/AppConfig.ts"
@@ -109,11 +109,17 @@ const identityFields = (identity: IdentityShape) => ({
   auth_realm: identity.gitlabRealm ?? null,
 })
 
+/** The identity as a service and on every log line of the request (one context change for both). */
 const withIdentity = <A, E, R>(effect: Effect.Effect<A, E, R>, identity: IdentityShape, outcome: string) => {
   const fields = identityFields(identity)
   return Effect.andThen(
     recordFacts({ auth_outcome: outcome, ...fields }),
-    effect.pipe(Effect.provideService(Identity, identity), Effect.annotateLogs(fields)),
+    Effect.updateContext(effect, (context: Context.Context<Exclude<R, Identity>>) =>
+      Context.add(
+        Context.add(context, Identity, identity),
+        References.CurrentLogAnnotations,
+        { ...Context.getUnsafe(context, References.CurrentLogAnnotations), ...fields },
+      ) as Context.Context<R>),
   )
 }
 
@@ -132,20 +138,27 @@ const verifying = (authenticator: AuthenticatorShape, options: VerifyingOptions)
 ) => {
   const requirement = scopeRequirementOf(endpoint, group)
   const takesSelfIssued = acceptsSelfIssuedTokens(endpoint)
-  return Effect.gen(function* () {
-    const request = yield* HttpServerRequest.HttpServerRequest
+  return Effect.withFiber((fiber): ReturnType<Middleware> => {
+    const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
     if (options.bypassWithHeader && request.headers["bypass-auth"] === "true") {
-      return yield* withIdentity(httpEffect, debugIdentity, "bypass")
+      return withIdentity(httpEffect, debugIdentity, "bypass")
     }
-    const verified = yield* authenticateHeaders(request.headers, authenticator).pipe(
-      Effect.tapError(() => recordFacts({ auth_outcome: "unauthenticated" })),
+    return Effect.flatMap(
+      Effect.tapError(
+        authenticateHeaders(request.headers, authenticator),
+        () => recordFacts({ auth_outcome: "unauthenticated" }),
+      ),
+      (verified): ReturnType<Middleware> => {
+        const identity = verified.isSelfIssued && !takesSelfIssued ? withoutScopes(verified) : verified
+        if (!satisfiesScopes(identity, requirement)) {
+          return Effect.andThen(
+            recordFacts({ auth_outcome: "forbidden", ...identityFields(identity) }),
+            forbidden,
+          )
+        }
+        return withIdentity(httpEffect, identity, "authenticated")
+      },
     )
-    const identity = verified.isSelfIssued && !takesSelfIssued ? withoutScopes(verified) : verified
-    if (!satisfiesScopes(identity, requirement)) {
-      yield* recordFacts({ auth_outcome: "forbidden", ...identityFields(identity) })
-      return yield* forbidden
-    }
-    return yield* withIdentity(httpEffect, identity, "authenticated")
   })
 }
 

@@ -58,24 +58,31 @@ export class ChatAgent extends Context.Service<ChatAgent, {
       const catalog = yield* ModelCatalog
       const chatModel = yield* ChatModel
 
-      const prepare = Effect.fnUntraced(function* (input: ChatInput) {
-        const entry = yield* catalog.resolve(input.provider ?? "anthropic", "chat", input.model).pipe(
-          Effect.mapError((error) => new UnknownChatModel({ field: ["model"], message: error.message })),
-        )
-        const request = {
-          model: entry,
-          messages: input.content,
-          parameters: {
-            temperature: input.parameters.temperature ?? chatDefaults.temperature,
-            maxTokens: input.parameters.maxTokens ?? chatDefaults.maxTokens,
-            stopSequences: input.parameters.stopSequences ?? chatDefaults.stopSequences,
-            ...(input.parameters.topK === undefined ? {} : { topK: input.parameters.topK }),
-            ...(input.parameters.topP === undefined ? {} : { topP: input.parameters.topP }),
+      const toUnknownChatModel = (error: { readonly message: string }) =>
+        new UnknownChatModel({ field: ["model"], message: error.message })
+
+      const prepare = (input: ChatInput) =>
+        Effect.map(
+          Effect.mapError(
+            catalog.resolve(input.provider ?? "anthropic", "chat", input.model),
+            toUnknownChatModel,
+          ),
+          (entry) => {
+            const request = {
+              model: entry,
+              messages: input.content,
+              parameters: {
+                temperature: input.parameters.temperature ?? chatDefaults.temperature,
+                maxTokens: input.parameters.maxTokens ?? chatDefaults.maxTokens,
+                stopSequences: input.parameters.stopSequences ?? chatDefaults.stopSequences,
+                ...(input.parameters.topK === undefined ? {} : { topK: input.parameters.topK }),
+                ...(input.parameters.topP === undefined ? {} : { topP: input.parameters.topP }),
+              },
+            }
+            // Metadata reports the name asked for (an operator may have pointed it elsewhere).
+            return { request, model: chatModel.identify(entry) }
           },
-        }
-        // Metadata reports the name asked for (an operator may have pointed it elsewhere).
-        return { request, model: chatModel.identify(entry) }
-      })
+        )
 
       return ChatAgent.of({
         answer: (input) =>

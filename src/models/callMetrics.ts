@@ -21,7 +21,67 @@ export interface MeasuredCall {
 
 const seconds = (startedAt: number) => (performance.now() - startedAt) / 1000
 
-const metricLabels = (model: ModelIdentity) => ({ model_engine: model.engine, model_name: model.name })
+/** The labelled children of one model's series, made on its first call and reused. */
+interface ModelSeries {
+  readonly labels: { readonly model_engine: string; readonly model_name: string }
+  readonly requests: { inc: () => void }
+  readonly inFlight: { inc: () => void; dec: () => void }
+  readonly duration: { observe: (seconds: number) => void }
+  /** Per feature category: the input and output characters counters. */
+  readonly cost: Map<
+    string,
+    { readonly input: { inc: (n: number) => void }; readonly output: { inc: (n: number) => void } }
+  >
+}
+
+// Per registry: tests build many apps, each with its own Metrics.
+const seriesByMetrics = new WeakMap<MetricsShape, Map<string, ModelSeries>>()
+
+/** Model identities come from the catalog (bounded), so the cache is too. */
+const seriesOf = (metrics: MetricsShape, model: ModelIdentity): ModelSeries => {
+  let byModel = seriesByMetrics.get(metrics)
+  if (byModel === undefined) {
+    byModel = new Map()
+    seriesByMetrics.set(metrics, byModel)
+  }
+  const key = `${model.engine}\u0000${model.name}`
+  let series = byModel.get(key)
+  if (series === undefined) {
+    const labels = { model_engine: model.engine, model_name: model.name }
+    series = {
+      labels,
+      requests: metrics.inferenceRequests.labels(labels),
+      inFlight: metrics.inferencesInFlight.labels(labels),
+      duration: metrics.inferenceDuration.labels(labels),
+      cost: new Map(),
+    }
+    byModel.set(key, series)
+  }
+  return series
+}
+
+const costOf = (
+  metrics: MetricsShape,
+  series: ModelSeries,
+  model: ModelIdentity,
+  featureCategory: string,
+) => {
+  let cost = series.cost.get(featureCategory)
+  if (cost === undefined) {
+    const labels = {
+      unit: "characters",
+      vendor: model.engine,
+      model: model.name,
+      feature_category: featureCategory,
+    }
+    cost = {
+      input: metrics.costSpend.labels({ ...labels, item: "input" }),
+      output: metrics.costSpend.labels({ ...labels, item: "output" }),
+    }
+    series.cost.set(featureCategory, cost)
+  }
+  return cost
+}
 
 const finish = (
   metrics: MetricsShape,
@@ -29,33 +89,27 @@ const finish = (
   startedAt: number,
   outcome: { readonly error?: ModelError | undefined; readonly answerCharacters: number },
 ) => {
-  const labels = metricLabels(call.model)
+  const series = seriesOf(metrics, call.model)
   const duration = seconds(startedAt)
-  metrics.inferencesInFlight.dec(labels)
-  metrics.inferenceDuration.observe(labels, duration)
-  const cost = {
-    unit: "characters",
-    vendor: call.model.engine,
-    model: call.model.name,
-    feature_category: call.featureCategory,
-  }
-  metrics.costSpend.inc({ ...cost, item: "input" }, call.promptCharacters)
-  if (outcome.answerCharacters > 0) {
-    metrics.costSpend.inc({ ...cost, item: "output" }, outcome.answerCharacters)
-  }
+  series.inFlight.dec()
+  series.duration.observe(duration)
+  const cost = costOf(metrics, series, call.model, call.featureCategory)
+  cost.input.inc(call.promptCharacters)
+  if (outcome.answerCharacters > 0) cost.output.inc(outcome.answerCharacters)
   const kind = outcome.error === undefined ? undefined : modelErrorKind(outcome.error)
-  if (kind !== undefined) metrics.modelErrors.inc({ ...labels, kind })
-  return recordFacts({
-    ...labels,
-    inference_duration_s: Math.round(duration * 1e6) / 1e6,
-    ...(kind === undefined ? {} : { model_error: kind }),
-  })
+  if (kind !== undefined) metrics.modelErrors.inc({ ...series.labels, kind })
+  const inferenceDuration = Math.round(duration * 1e6) / 1e6
+  return recordFacts(
+    kind === undefined
+      ? { ...series.labels, inference_duration_s: inferenceDuration }
+      : { ...series.labels, inference_duration_s: inferenceDuration, model_error: kind },
+  )
 }
 
 const start = (metrics: MetricsShape, call: MeasuredCall) => {
-  const labels = metricLabels(call.model)
-  metrics.inferenceRequests.inc(labels)
-  metrics.inferencesInFlight.inc(labels)
+  const series = seriesOf(metrics, call.model)
+  series.requests.inc()
+  series.inFlight.inc()
   return performance.now()
 }
 

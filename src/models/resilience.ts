@@ -60,6 +60,45 @@ const retryDelay = (error: ModelError): Duration.Duration | undefined =>
     ? Duration.seconds(error.retryAfterSeconds)
     : undefined
 
+/** Longest delay `setTimeout` takes; a longer timeout is never reached by a call. */
+const maxTimerMillis = 2_147_483_647
+
+/**
+ * `effect` within `duration`, else `onTimeout`'s error: `Effect.timeoutOrElse` with one child
+ * fiber and a timer, where the race forks a second fiber to sleep (two fibers per model call
+ * were a visible share of a proxied request's CPU and garbage). The call is interrupted at the
+ * deadline, as the race's loser would be.
+ */
+const withinDeadline = <A>(
+  effect: Effect.Effect<A, ModelError>,
+  duration: Duration.Duration,
+  onTimeout: () => ModelError,
+): Effect.Effect<A, ModelError> => {
+  const millis = Duration.toMillis(duration)
+  if (!(millis <= maxTimerMillis)) return effect
+  return Effect.flatMap(
+    Effect.forkChild(effect, { startImmediately: true }),
+    (fiber) =>
+      Effect.callback<A, ModelError>((resume) => {
+        let stopObserving = () => {}
+        const timer = setTimeout(() => {
+          stopObserving()
+          fiber.interruptUnsafe()
+          resume(Effect.fail(onTimeout()))
+        }, millis)
+        stopObserving = fiber.addObserver((exit) => {
+          clearTimeout(timer)
+          resume(exit)
+        })
+        return Effect.sync(() => {
+          clearTimeout(timer)
+          stopObserving()
+          fiber.interruptUnsafe()
+        })
+      }),
+  )
+}
+
 export const makeResilience = (
   options: ResilienceOptions,
   limits: ConcurrencyLimits,
@@ -101,10 +140,10 @@ export const makeResilience = (
       timeoutMillis: Duration.toMillis(duration),
     })
 
-  /** Takes a slot in the current scope, or fails after the bounded wait. */
+  /** Takes a slot in the current scope, or fails after the bounded wait; `undefined` for an uncapped model. */
   const acquireSlot = (target: CallTarget) => {
     const slot = slots.get(`${target.engine}\u0000${target.name}`)
-    if (slot === undefined) return Effect.void
+    if (slot === undefined) return undefined
     return Semaphore.takeScoped(slot.semaphore, 1).pipe(
       Effect.timeoutOption(concurrencyWait),
       Effect.flatMap(Option.match({
@@ -125,11 +164,21 @@ export const makeResilience = (
   return {
     call: (target, effect) => {
       const duration = timeoutOf(target)
-      const attempt = Effect.timeoutOrElse(effect, {
-        duration,
-        orElse: () => Effect.fail(timeoutError(target, duration)()),
+      const attempt = withinDeadline(effect, duration, timeoutError(target, duration))
+      // Most calls succeed at once: the retry schedule is only set up after a first failure,
+      // which it is given as its first input, as if it had driven that attempt too.
+      const retried = Effect.catch(attempt, (firstError) => {
+        let replayed = false
+        const again = Effect.suspend(() => {
+          if (replayed) return attempt
+          replayed = true
+          return Effect.fail(firstError)
+        })
+        return Effect.retry(again, schedule)
       })
-      return Effect.scoped(Effect.andThen(acquireSlot(target), Effect.retry(attempt, schedule)))
+      const slot = acquireSlot(target)
+      // Without a cap there is no slot to hold, so no scope to release it in.
+      return slot === undefined ? retried : Effect.scoped(Effect.andThen(slot, retried))
     },
     stream: (target, stream) => {
       const duration = timeoutOf(target)
@@ -147,7 +196,7 @@ export const makeResilience = (
         return Stream.retry(attempt, schedule.pipe(Schedule.while(() => !started)))
       })
       // The slot lives in the stream's scope: released when the stream ends, fails or is interrupted.
-      return Stream.unwrap(Effect.as(acquireSlot(target), guarded))
+      return Stream.unwrap(Effect.as(acquireSlot(target) ?? Effect.void, guarded))
     },
   }
 }

@@ -101,13 +101,20 @@ const toRecord = (options: Logger.Options<unknown>): LogRecord => {
   }
   const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
   for (const key in annotations) record[key] = annotations[key]
-  const parts = Array.isArray(options.message) ? options.message : [options.message]
-  const words: Array<string> = []
-  for (const part of parts) {
-    if (isPlainObject(part)) Object.assign(record, part)
-    else words.push(typeof part === "string" ? part : safeJson(part))
+  // The words of the message, space-separated, without an array per line.
+  let event: string | undefined
+  const addPart = (part: unknown) => {
+    if (isPlainObject(part)) {
+      Object.assign(record, part)
+      return
+    }
+    const word = typeof part === "string" ? part : safeJson(part)
+    event = event === undefined ? word : `${event} ${word}`
   }
-  record.event = words.join(" ")
+  const message = options.message
+  if (Array.isArray(message)) { for (const part of message) addPart(part) }
+  else addPart(message)
+  record.event = event ?? ""
   if (options.cause.reasons.length > 0) record.exception = Cause.pretty(options.cause)
   return record
 }

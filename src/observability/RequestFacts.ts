@@ -22,10 +22,8 @@ export const makeRequestFacts = (): RequestFactsShape => ({ fields: {} })
 
 /** Adds fields to the current request's access log line. */
 export const recordFacts = (fields: Readonly<Record<string, unknown>>): Effect.Effect<void> =>
-  Effect.flatMap(
-    Effect.service(RequestFacts),
-    (facts) =>
-      facts === undefined ? Effect.void : Effect.sync(() => {
-        Object.assign(facts.fields, fields)
-      }),
-  )
+  Effect.withFiber((fiber) => {
+    const facts = fiber.getRef(RequestFacts)
+    if (facts !== undefined) Object.assign(facts.fields, fields)
+    return Effect.void
+  })

@@ -3,7 +3,7 @@
  * `https://cloud.gitlab.com/ai/v2/...`, SPEC §1) by routing `/ai/x` as `/x`, and the direct-access
  * token route also under `/auth` (`/auth/v1/code/user_access_token`, SPEC §12.1), that route only.
  */
-import { Effect } from "effect"
+import { Context, Effect } from "effect"
 import { HttpServerRequest, type HttpServerResponse } from "effect/http"
 
 const aiPrefix = /^\/ai(?=\/|$|\?)/
@@ -21,7 +21,8 @@ export const aiPrefixRouting = <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
   // Most requests have no prefix: they run on as they are, without a copy of their services.
-  Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), (request) => {
+  Effect.withFiber((fiber) => {
+    const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
     const url = stripAiPrefix(request.url)
     return url === request.url
       ? app

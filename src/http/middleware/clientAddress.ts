@@ -18,14 +18,15 @@ export const WebPeerAddress = Context.Reference<PeerAddress | undefined>("aigw/h
 export const webPeerAddress = <E, R>(
   app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(
-    Effect.service(WebPeerAddress),
-    (peer) =>
-      peer === undefined
+  Effect.withFiber(
+    (fiber) => {
+      const peer = fiber.getRef(WebPeerAddress)
+      return peer === undefined
         ? app
         : Effect.updateService(app, HttpServerRequest.HttpServerRequest, (request) =>
           Option.isSome(request.remoteAddress) ? request : request.modify({
             remoteAddress: Option.some<string>(peer.hostname),
             peerAddress: Option.some<string>(peer.hostname),
-          })),
+          }))
+    },
   )

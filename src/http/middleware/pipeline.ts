@@ -4,8 +4,8 @@
  * CORS (any origin, POST, any header), `/ai` prefix, and the mapping of every failure to its
  * HTTP answer.
  */
-import { Effect } from "effect"
-import { HttpMiddleware, HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { Context, Effect } from "effect"
+import { HttpMiddleware, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { IpNetwork } from "effect/net"
 import type { AppConfigShape } from "../../config/AppConfig.ts"
 import { aiPrefixRouting } from "./aiPrefix.ts"
@@ -40,6 +40,29 @@ const believeForwarded = (trustedProxies: ReadonlyArray<IpNetwork.IpNetwork>) =>
   }
 }
 
+/**
+ * CORS for any origin: Effect's middleware answers the OPTIONS preflights; every other answer
+ * gets `access-control-allow-origin: *` set on it here, the header Effect's middleware would add
+ * through a per-request pre-response hook. errorMapping (inside) answers every failure, so every
+ * response passes through this map.
+ */
+const anyOriginCors = () => {
+  const preflight = HttpMiddleware.cors({ allowedMethods: ["POST"] })
+  const allowAnyOrigin = (response: HttpServerResponse.HttpServerResponse) =>
+    HttpServerResponse.setHeader(response, "access-control-allow-origin", "*")
+  return <E, R>(
+    app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> => {
+    const answered = Effect.map(app, allowAnyOrigin)
+    const preflighted = preflight(app)
+    return Effect.withFiber((fiber) =>
+      Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest).method === "OPTIONS"
+        ? preflighted
+        : answered
+    )
+  }
+}
+
 /** `paths`: every path served (without `/ai`), to answer 405 rather than 404 for them. */
 export const requestPipeline = (config: AppConfigShape, paths: ReadonlySet<string>) => {
   const mapErrors = errorMapping({
@@ -47,7 +70,7 @@ export const requestPipeline = (config: AppConfigShape, paths: ReadonlySet<strin
     isKnownPath: (path) => paths.has(withoutTrailingSlash(path)),
   })
   const forwarded = believeForwarded(config.http.trustedProxies)
-  const cors = HttpMiddleware.cors({ allowedMethods: ["POST"] })
+  const cors = anyOriginCors()
   const withRequestContext = requestContext(paths)
   // Declared as still failing with `unknown` only to satisfy the router's typing of global
   // middleware; errorMapping answers every failure.

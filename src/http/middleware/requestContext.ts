@@ -12,7 +12,7 @@
  * - `http_request_duration_seconds` / `http_requests_total` by route template, method and status
  *   class, monitoring and metrics paths excluded.
  */
-import { Effect, Option, Stream } from "effect"
+import { Context, Effect, Option, References, Stream } from "effect"
 import { HttpBody, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { Metrics, type MetricsShape } from "../../observability/Metrics.ts"
 import { makeRequestFacts, RequestFacts, type RequestFactsShape } from "../../observability/RequestFacts.ts"
@@ -87,17 +87,40 @@ interface Finished {
   readonly handler: string
 }
 
+/** The HTTP series of one route template, method and status class. */
+interface HttpSeries {
+  readonly observeDuration: (seconds: number) => void
+  readonly count: () => void
+}
+
+/**
+ * The labelled children of the HTTP series, made once per handler, method and status class
+ * (all bounded: served paths or `none`, the methods Node parses, five classes) and reused.
+ */
+const httpSeriesCache = (metrics: MetricsShape) => {
+  const cache = new Map<string, HttpSeries>()
+  return (handler: string, method: string, status: number): HttpSeries => {
+    const statusClass = `${Math.floor(status / 100)}xx`
+    const key = `${handler} ${method} ${statusClass}`
+    let series = cache.get(key)
+    if (series === undefined) {
+      const labels = { handler, method, status: statusClass }
+      const duration = metrics.httpRequestDuration.labels(labels)
+      const requests = metrics.httpRequests.labels(labels)
+      series = { observeDuration: (seconds) => duration.observe(seconds), count: () => requests.inc() }
+      cache.set(key, series)
+    }
+    return series
+  }
+}
+
 /** The HTTP metrics and the access log line of a finished request. */
-const record = (metrics: MetricsShape, finished: Finished) => {
+const record = (seriesOf: ReturnType<typeof httpSeriesCache>, finished: Finished) => {
   const { request, status } = finished
   const seconds = (performance.now() - finished.startedAt) / 1000
-  const labels = {
-    handler: finished.handler,
-    method: request.method,
-    status: `${Math.floor(status / 100)}xx`,
-  }
-  metrics.httpRequestDuration.observe(labels, seconds)
-  metrics.httpRequests.inc(labels)
+  const series = seriesOf(finished.handler, request.method, status)
+  series.observeDuration(seconds)
+  series.count()
   const cpuAtEnd = cpuSeconds()
   const { httpVersion, clientPort } = transportFacts(request.source, finished.webPeer)
   return Effect.logInfo(`${request.method} ${finished.path} ${status}`, {
@@ -120,63 +143,84 @@ const record = (metrics: MetricsShape, finished: Finished) => {
     gitlab_saas_namespace_ids: header(request, "x-gitlab-saas-namespace-ids"),
     gitlab_saas_duo_pro_namespace_ids: header(request, "x-gitlab-saas-duo-pro-namespace-ids"),
     gitlab_realm: header(request, "x-gitlab-realm"),
-    ...finished.facts.fields,
-  })
+    // A part of its own: the line logger merges it after the fields above, without a copy here.
+  }, finished.facts.fields)
 }
 
+/** The request's correlation id on every log line, and (for logged requests) its facts record. */
+const withCorrelation =
+  (requestId: string, facts: RequestFactsShape | undefined) => <R>(context: Context.Context<R>) => {
+    const annotations = Context.getUnsafe(context, References.CurrentLogAnnotations)
+    const annotated = Context.add(context, References.CurrentLogAnnotations, {
+      ...annotations,
+      correlation_id: requestId,
+    })
+    return facts === undefined ? annotated : Context.add(annotated, RequestFacts, facts)
+  }
+
 /** Wraps the whole app: ids, correlation, timing headers, HTTP metrics, access log. */
-export const requestContext = (servedPaths: ReadonlySet<string>) =>
-<E, R>(
-  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
-): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.gen(function* () {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const webPeer = yield* WebPeerAddress
-    const metrics = yield* Metrics
-    const startedAt = performance.now()
-    const incoming = request.headers["x-request-id"]
-    const requestId = incoming !== undefined && requestIdShape.test(incoming) ? incoming : crypto.randomUUID()
-    const timed = (response: HttpServerResponse.HttpServerResponse) =>
-      HttpServerResponse.setHeaders(response, {
-        "x-request-id": requestId,
-        "x-process-time": String(roundMicros((performance.now() - startedAt) / 1000)),
-      })
-    if (isMonitoringPath(request.url)) {
-      return yield* app.pipe(Effect.map(timed), Effect.annotateLogs("correlation_id", requestId))
+export const requestContext = (servedPaths: ReadonlySet<string>) => {
+  let seriesOf: ReturnType<typeof httpSeriesCache> | undefined
+  let seriesOfMetrics: MetricsShape | undefined
+  const seriesFor = (metrics: MetricsShape) => {
+    // One app has one Metrics; the cache follows it should the middleware serve another.
+    if (seriesOf === undefined || seriesOfMetrics !== metrics) {
+      seriesOf = httpSeriesCache(metrics)
+      seriesOfMetrics = metrics
     }
-    const cpuAtStart = cpuSeconds()
-    const facts = makeRequestFacts()
-    const finish = (response: HttpServerResponse.HttpServerResponse) => {
-      const answered = timed(response)
-      const path = pathOf(request.url)
-      const finished: Finished = {
-        request,
-        path,
-        webPeer,
-        facts,
-        status: response.status,
-        startedAt,
-        cpuAtStart,
-        handler: routeTemplate(path, servedPaths),
+    return seriesOf
+  }
+  return <E, R>(
+    app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
+  ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
+    Effect.withFiber((fiber) => {
+      const context = fiber.context
+      const request = Context.getUnsafe(context, HttpServerRequest.HttpServerRequest)
+      const startedAt = performance.now()
+      const incoming = request.headers["x-request-id"]
+      const requestId = incoming !== undefined && requestIdShape.test(incoming)
+        ? incoming
+        : crypto.randomUUID()
+      const timed = (response: HttpServerResponse.HttpServerResponse) =>
+        HttpServerResponse.setHeaders(response, {
+          "x-request-id": requestId,
+          "x-process-time": String(roundMicros((performance.now() - startedAt) / 1000)),
+        })
+      if (isMonitoringPath(request.url)) {
+        return Effect.updateContext(Effect.map(app, timed), withCorrelation(requestId, undefined))
       }
-      const body = answered.body
-      if (body._tag !== "Stream") return Effect.as(record(metrics, finished), answered)
-      // A stream is still running: its line and duration are taken when it ends, however it ends.
-      return Effect.succeed(HttpServerResponse.setBody(
-        answered,
-        HttpBody.stream(
-          Stream.onExit(
-            body.stream,
-            () => record(metrics, finished).pipe(Effect.annotateLogs("correlation_id", requestId)),
+      const webPeer = Context.getUnsafe(context, WebPeerAddress)
+      const seriesOf = seriesFor(Context.getUnsafe(context, Metrics))
+      const cpuAtStart = cpuSeconds()
+      const facts = makeRequestFacts()
+      const finish = (response: HttpServerResponse.HttpServerResponse) => {
+        const answered = timed(response)
+        const path = pathOf(request.url)
+        const finished: Finished = {
+          request,
+          path,
+          webPeer,
+          facts,
+          status: response.status,
+          startedAt,
+          cpuAtStart,
+          handler: routeTemplate(path, servedPaths),
+        }
+        const body = answered.body
+        if (body._tag !== "Stream") return Effect.as(record(seriesOf, finished), answered)
+        // A stream is still running: its line and duration are taken when it ends, however it ends.
+        return Effect.succeed(HttpServerResponse.setBody(
+          answered,
+          HttpBody.stream(
+            Stream.onExit(
+              body.stream,
+              () => record(seriesOf, finished).pipe(Effect.annotateLogs("correlation_id", requestId)),
+            ),
+            body.contentType,
+            body.contentLength,
           ),
-          body.contentType,
-          body.contentLength,
-        ),
-      ))
-    }
-    return yield* app.pipe(
-      Effect.flatMap(finish),
-      Effect.provideService(RequestFacts, facts),
-      Effect.annotateLogs("correlation_id", requestId),
-    )
-  }) as Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest>
+        ))
+      }
+      return Effect.updateContext(Effect.flatMap(app, finish), withCorrelation(requestId, facts))
+    }) as Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest>
+}
