@@ -60,45 +60,6 @@ const retryDelay = (error: ModelError): Duration.Duration | undefined =>
     ? Duration.seconds(error.retryAfterSeconds)
     : undefined
 
-/** Longest delay `setTimeout` takes; a longer timeout is never reached by a call. */
-const maxTimerMillis = 2_147_483_647
-
-/**
- * `effect` within `duration`, else `onTimeout`'s error: `Effect.timeoutOrElse` with one child
- * fiber and a timer, where the race forks a second fiber to sleep (two fibers per model call
- * were a visible share of a proxied request's CPU and garbage). The call is interrupted at the
- * deadline, as the race's loser would be.
- */
-const withinDeadline = <A>(
-  effect: Effect.Effect<A, ModelError>,
-  duration: Duration.Duration,
-  onTimeout: () => ModelError,
-): Effect.Effect<A, ModelError> => {
-  const millis = Duration.toMillis(duration)
-  if (!(millis <= maxTimerMillis)) return effect
-  return Effect.flatMap(
-    Effect.forkChild(effect, { startImmediately: true }),
-    (fiber) =>
-      Effect.callback<A, ModelError>((resume) => {
-        let stopObserving = () => {}
-        const timer = setTimeout(() => {
-          stopObserving()
-          fiber.interruptUnsafe()
-          resume(Effect.fail(onTimeout()))
-        }, millis)
-        stopObserving = fiber.addObserver((exit) => {
-          clearTimeout(timer)
-          resume(exit)
-        })
-        return Effect.sync(() => {
-          clearTimeout(timer)
-          stopObserving()
-          fiber.interruptUnsafe()
-        })
-      }),
-  )
-}
-
 export const makeResilience = (
   options: ResilienceOptions,
   limits: ConcurrencyLimits,
@@ -164,7 +125,10 @@ export const makeResilience = (
   return {
     call: (target, effect) => {
       const duration = timeoutOf(target)
-      const attempt = withinDeadline(effect, duration, timeoutError(target, duration))
+      const attempt = Effect.timeoutOrElse(effect, {
+        duration,
+        orElse: () => Effect.fail(timeoutError(target, duration)()),
+      })
       // Most calls succeed at once: the retry schedule is only set up after a first failure,
       // which it is given as its first input, as if it had driven that attempt too.
       const retried = Effect.catch(attempt, (firstError) => {
