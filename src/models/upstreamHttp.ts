@@ -4,7 +4,8 @@
  * layer's (FetchHttpClient in production: Web fetch, so keep-alive pools on Node and Deno).
  */
 import { tlsProblem } from "../net/tlsProblem.ts"
-import { Effect, Schema, Stream } from "effect"
+import { type Cause, Effect, Result, Schema, Stream } from "effect"
+import type { NonEmptyReadonlyArray } from "effect/Array"
 import { Sse } from "effect/encoding"
 import { type HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { describeIssue } from "../schema/describeIssue.ts"
@@ -90,14 +91,20 @@ const execute = (
 export const decodeAnswer = <S extends Schema.Decoder<unknown>>(schema: S, target: Target) => {
   const decode = Schema.decodeUnknownEffect(schema)
   return (answer: unknown): Effect.Effect<S["Type"], ModelError> =>
-    Effect.mapError(
-      decode(answer),
-      (error) =>
-        new UpstreamConnection({
-          ...target,
-          detail: `invalid answer: ${describeIssue(error.issue)}`.slice(0, 500),
-        }),
-    )
+    Effect.mapError(decode(answer), (error) => invalidAnswer(target, error))
+}
+
+const invalidAnswer = (target: Target, error: Schema.SchemaError) =>
+  new UpstreamConnection({
+    ...target,
+    detail: `invalid answer: ${describeIssue(error.issue)}`.slice(0, 500),
+  })
+
+/** `decodeAnswer` at once, for the events of a stream (`decodeEvents`). */
+export const decodeAnswerResult = <S extends Schema.Decoder<unknown>>(schema: S, target: Target) => {
+  const decode = Schema.decodeUnknownResult(schema)
+  return (answer: unknown): Result.Result<S["Type"], ModelError> =>
+    Result.mapError(decode(answer), (error) => invalidAnswer(target, error))
 }
 
 /** POSTs JSON and reads a JSON answer of the shape `schema` describes. */
@@ -137,6 +144,49 @@ export const postSse = (
           : connectionError(target, error)
       ),
     )))
+
+/**
+ * The events of a stream decoded at once, one step per batch the SSE parser yields rather than
+ * one effect per event: `decodeEvent` gives the value, `undefined` to skip the event, or the
+ * failure. Values before a failure in the same batch still go downstream, then the stream fails,
+ * as a per-event decoding would.
+ */
+export const decodeEvents = <B>(
+  events: Stream.Stream<Sse.Event, ModelError>,
+  decodeEvent: (event: Sse.Event) => Result.Result<B, ModelError> | undefined,
+): Stream.Stream<B, ModelError> =>
+  Stream.transformPull(events, (pull) =>
+    Effect.sync(() => {
+      let failure: ModelError | undefined
+      const next: Effect.Effect<NonEmptyReadonlyArray<B>, ModelError | Cause.Done> = Effect.suspend(() =>
+        failure !== undefined ? Effect.fail(failure) : Effect.flatMap(pull, (batch) => {
+          const decoded: Array<B> = []
+          for (const event of batch) {
+            const result = decodeEvent(event)
+            if (result === undefined) continue
+            if (Result.isFailure(result)) {
+              failure = result.failure
+              break
+            }
+            decoded.push(result.success)
+          }
+          if (decoded.length > 0) return Effect.succeed(decoded as unknown as NonEmptyReadonlyArray<B>)
+          return next
+        })
+      )
+      return next
+    }))
+
+/** `parseEventJson` at once, for `decodeEvents`. */
+export const parseEventData = (target: Target, event: Sse.Event): Result.Result<unknown, ModelError> => {
+  try {
+    return Result.succeed(JSON.parse(event.data) as unknown)
+  } catch {
+    return Result.fail(
+      new UpstreamConnection({ ...target, detail: `invalid event data: ${event.data.slice(0, 200)}` }),
+    )
+  }
+}
 
 /** Parses an SSE `data` payload, failing the stream on garbage instead of skipping text. */
 export const parseEventJson = (target: Target, event: Sse.Event): Effect.Effect<unknown, ModelError> =>

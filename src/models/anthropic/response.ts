@@ -4,10 +4,10 @@
  * An answer of another shape is an `UpstreamConnection` failure, like a malformed answer of any
  * other provider.
  */
-import { Effect, Schema, Stream } from "effect"
+import { Result, Schema, type Stream } from "effect"
 import type { Sse } from "effect/encoding"
 import { type ModelError, UpstreamConnection } from "../errors.ts"
-import { decodeAnswer, parseEventJson, type Target } from "../upstreamHttp.ts"
+import { decodeAnswerResult, decodeEvents, parseEventData, type Target } from "../upstreamHttp.ts"
 
 const Block = Schema.Struct({ type: Schema.String, text: Schema.optional(Schema.String) })
 
@@ -73,13 +73,10 @@ export const anthropicEvents = <S extends Schema.Decoder<unknown>>(
   schema: S,
   target: Target,
 ): Stream.Stream<S["Type"], ModelError> => {
-  const decode = decodeAnswer(schema, target)
-  return events.pipe(
-    Stream.filter((event) => event.event !== "ping" && event.data !== ""),
-    Stream.mapEffect((event) =>
-      event.event === "error"
-        ? Effect.fail(streamedError(target, event))
-        : Effect.flatMap(parseEventJson(target, event), decode)
-    ),
-  )
+  const decode = decodeAnswerResult(schema, target)
+  return decodeEvents(events, (event) => {
+    if (event.event === "ping" || event.data === "") return undefined
+    if (event.event === "error") return Result.fail(streamedError(target, event))
+    return Result.flatMap(parseEventData(target, event), decode)
+  })
 }
