@@ -6,7 +6,8 @@
  * normal error answer. A failure after it fails the body stream, which aborts the connection:
  * the client sees a truncated transfer, never a clean end.
  */
-import { Effect, Sink, Stream } from "effect"
+import { Cause, Effect, Pull, Stream } from "effect"
+import type { NonEmptyReadonlyArray } from "effect/Array"
 import { HttpEffect, HttpServerResponse } from "effect/http"
 import { type ModelError, modelErrorKind } from "../models/errors.ts"
 
@@ -30,6 +31,9 @@ const rawFraming: StreamFraming = { start: "", chunk: (text) => text, end: "", h
  * Streams the chunks, or — when the model fails before its first chunk — answers as
  * `whenFailedEarly` does with that failure. Runs in the request's scope, which the body stream
  * takes over.
+ *
+ * The body pulls the model's stream itself, the first batch (awaited here) then the rest, each
+ * batch written as it comes: no stream stages between the model and the socket.
  */
 export const streamOrFallback = (
   chunks: Stream.Stream<string, ModelError>,
@@ -37,32 +41,54 @@ export const streamOrFallback = (
   framing: StreamFraming = rawFraming,
 ) =>
   Effect.gen(function* () {
-    const peeled = yield* Stream.peel(chunks, Sink.head()).pipe(Effect.result)
-    if (peeled._tag === "Failure") {
+    const pull = yield* Stream.toPull(chunks)
+    const first = yield* Effect.result(pull)
+    if (first._tag === "Failure" && !Cause.isDone(first.failure)) {
       yield* Effect.logWarning("model stream failed before its first chunk", {
-        model_error: modelErrorKind(peeled.failure),
-        error: peeled.failure.message,
+        model_error: modelErrorKind(first.failure),
+        error: first.failure.message,
       })
-      return yield* whenFailedEarly(peeled.failure)
+      return yield* whenFailedEarly(first.failure)
     }
-    const [first, rest] = peeled.success
-    const chunksFromFirst = first._tag === "Some" ? Stream.concat(Stream.make(first.value), rest) : rest
-    const framed = framing === rawFraming ? chunksFromFirst : Stream.make(framing.start).pipe(
-      Stream.concat(Stream.map(chunksFromFirst, framing.chunk)),
-      Stream.concat(Stream.make(framing.end)),
-    )
-    const body = framed.pipe(
-      Stream.tapError((error) =>
-        Effect.logWarning("model stream failed after it started; the connection is aborted", {
-          model_error: modelErrorKind(error),
-          error: error.message,
-        })
+    const encode = (batch: ReadonlyArray<string>) =>
+      batch.map((chunk) => encoder.encode(framing.chunk(chunk))) as unknown as NonEmptyReadonlyArray<
+        Uint8Array
+      >
+    const once = (text: string): ReadonlyArray<Uint8Array> => text === "" ? [] : [encoder.encode(text)]
+    let ended = first._tag === "Failure"
+    // The start (v4) and the first batch, then each batch as pulled, then the end (v4).
+    let head: ReadonlyArray<Uint8Array> = [
+      ...once(framing.start),
+      ...(first._tag === "Success" ? encode(first.success) : []),
+      ...(ended ? once(framing.end) : []),
+    ]
+    const rest = pull.pipe(
+      Effect.tapError((error) =>
+        Cause.isDone(error) ? Effect.void : Effect.logWarning(
+          "model stream failed after it started; the connection is aborted",
+          { model_error: modelErrorKind(error), error: error.message },
+        )
       ),
-      Stream.map((chunk) => encoder.encode(chunk)),
+      Effect.map(encode),
+      Pull.catchDone(() => {
+        ended = true
+        const end = once(framing.end)
+        return end.length > 0 ? Effect.succeed(end as NonEmptyReadonlyArray<Uint8Array>) : Cause.done()
+      }),
+    )
+    const body: Effect.Effect<NonEmptyReadonlyArray<Uint8Array>, ModelError | Cause.Done> = Effect.suspend(
+      () => {
+        if (head.length > 0) {
+          const batch = head as NonEmptyReadonlyArray<Uint8Array>
+          head = []
+          return Effect.succeed(batch)
+        }
+        return ended ? Cause.done() : rest
+      },
     )
     // The rest of the stream lives in this request's scope: hand the scope to the body.
     return HttpEffect.scopeTransferToStream(
-      HttpServerResponse.stream(body, {
+      HttpServerResponse.stream(Stream.fromPull(Effect.succeed(body)), {
         contentType: "text/event-stream",
         headers: { "cache-control": "no-cache", ...framing.headers },
       }),

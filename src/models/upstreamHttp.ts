@@ -4,7 +4,8 @@
  * layer's (FetchHttpClient in production: Web fetch, so keep-alive pools on Node and Deno).
  */
 import { tlsProblem } from "../net/tlsProblem.ts"
-import { Effect, Schema, Stream } from "effect"
+import { Cause, Effect, Pull, Result, Schema, Stream } from "effect"
+import type { NonEmptyReadonlyArray } from "effect/Array"
 import { Sse } from "effect/encoding"
 import { type HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { describeIssue } from "../schema/describeIssue.ts"
@@ -90,14 +91,20 @@ const execute = (
 export const decodeAnswer = <S extends Schema.Decoder<unknown>>(schema: S, target: Target) => {
   const decode = Schema.decodeUnknownEffect(schema)
   return (answer: unknown): Effect.Effect<S["Type"], ModelError> =>
-    Effect.mapError(
-      decode(answer),
-      (error) =>
-        new UpstreamConnection({
-          ...target,
-          detail: `invalid answer: ${describeIssue(error.issue)}`.slice(0, 500),
-        }),
-    )
+    Effect.mapError(decode(answer), (error) => invalidAnswer(target, error))
+}
+
+const invalidAnswer = (target: Target, error: Schema.SchemaError) =>
+  new UpstreamConnection({
+    ...target,
+    detail: `invalid answer: ${describeIssue(error.issue)}`.slice(0, 500),
+  })
+
+/** `decodeAnswer` at once, for the events of a stream (`decodeEvents`). */
+export const decodeAnswerResult = <S extends Schema.Decoder<unknown>>(schema: S, target: Target) => {
+  const decode = Schema.decodeUnknownResult(schema)
+  return (answer: unknown): Result.Result<S["Type"], ModelError> =>
+    Result.mapError(decode(answer), (error) => invalidAnswer(target, error))
 }
 
 /** POSTs JSON and reads a JSON answer of the shape `schema` describes. */
@@ -137,6 +144,120 @@ export const postSse = (
           : connectionError(target, error)
       ),
     )))
+
+/** What one SSE event of an answer says: text to pass on, and whether it ends the answer. */
+export interface SseStep {
+  readonly text?: string | undefined
+  readonly end?: boolean
+}
+
+/**
+ * POSTs JSON and reads the answer's text as Server-Sent Events, like `postSse` then `requireEnd`,
+ * in one step per batch of bytes the connection delivers instead of a stream stage per
+ * concern: bytes to text, text to events, each event to its step (`step`: `undefined` skips the
+ * event, a failure fails the stream after the text before it), every text written as it arrives.
+ * An answer that ends without an end event fails with `truncated`; a dropped connection with
+ * `UpstreamConnection`.
+ */
+export const postSseText = (
+  client: HttpClient.HttpClient,
+  target: Target,
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  step: (event: Sse.Event) => Result.Result<SseStep, ModelError> | undefined,
+  truncated: () => ModelError,
+): Stream.Stream<string, ModelError> =>
+  Stream.unwrap(Effect.map(
+    execute(client, target, url, headers, body),
+    (response) => sseText(response.stream, target, step, truncated),
+  ))
+
+type TextPull = Effect.Effect<NonEmptyReadonlyArray<string>, ModelError | Cause.Done>
+
+const sseText = <E>(
+  bytes: Stream.Stream<Uint8Array, E>,
+  target: Target,
+  step: (event: Sse.Event) => Result.Result<SseStep, ModelError> | undefined,
+  truncated: () => ModelError,
+): Stream.Stream<string, ModelError> =>
+  Stream.transformPull(bytes, (pull) =>
+    Effect.sync(() => {
+      const decoder = new TextDecoder()
+      let events: Array<Sse.Event> = []
+      let retry: Sse.Retry | undefined
+      let failure: ModelError | undefined
+      let ended = false
+      let upstreamDone = false
+      const parser = Sse.makeParser((event) => {
+        if (event._tag === "Retry") retry = event
+        else events.push(event)
+      })
+      const feed = (text: string) => {
+        const error = parser.feed(text)
+        // As Sse.decode: an oversized event fails at once, without the events of its batch.
+        if (error !== undefined && failure === undefined) failure = connectionError(target, error)
+      }
+      const texts = (): Array<string> => {
+        const out: Array<string> = []
+        if (failure !== undefined) {
+          events = []
+          return out
+        }
+        for (const event of events) {
+          const result = step(event)
+          if (result === undefined) continue
+          if (Result.isFailure(result)) {
+            failure = result.failure
+            break
+          }
+          const { text, end } = result.success
+          if (end === true) ended = true
+          if (text !== undefined && text !== "") out.push(text)
+        }
+        events = []
+        // As Sse.decode: a `retry` field ends the stream after the events parsed with it.
+        if (failure === undefined && retry !== undefined) failure = connectionError(target, retry)
+        return out
+      }
+      const read = pull.pipe(
+        Effect.map((chunks) => {
+          for (const chunk of chunks) feed(decoder.decode(chunk, { stream: true }))
+          return texts()
+        }),
+        Pull.catchDone(() => {
+          upstreamDone = true
+          const rest = decoder.decode()
+          if (rest.length > 0) feed(rest)
+          return Effect.succeed(texts())
+        }),
+        Effect.mapError((error): ModelError =>
+          HttpClientError.isHttpClientError(error)
+            ? fromHttpClientError(target, error)
+            : connectionError(target, error)
+        ),
+      )
+      const next: TextPull = Effect.suspend(() => {
+        if (failure !== undefined) return Effect.fail(failure)
+        if (upstreamDone) return ended ? Cause.done() : Effect.fail(truncated())
+        return Effect.flatMap(
+          read,
+          (out) => out.length > 0 ? Effect.succeed(out as unknown as NonEmptyReadonlyArray<string>) : next,
+        )
+      })
+      return next
+    }))
+
+/** `parseEventJson` at once, for `postSseText`. */
+export const parseEventData = (target: Target, event: Sse.Event): Result.Result<unknown, ModelError> => {
+  try {
+    return Result.succeed(JSON.parse(event.data) as unknown)
+  } catch {
+    return Result.fail(
+      new UpstreamConnection({ ...target, detail: `invalid event data: ${event.data.slice(0, 200)}` }),
+    )
+  }
+}
 
 /** Parses an SSE `data` payload, failing the stream on garbage instead of skipping text. */
 export const parseEventJson = (target: Target, event: Sse.Event): Effect.Effect<unknown, ModelError> =>

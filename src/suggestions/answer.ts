@@ -22,8 +22,14 @@ export const modelCall = <Request extends { readonly model: ModelEntry }>(
   request: Request,
 ): ModelCall => ({
   model: model.identify(request.model),
-  generate: model.generate(request),
-  stream: model.stream(request),
+  // Built on first use: a request runs one of the two, and building the other (its provider
+  // body, its resilience wrapping) is work the answer never needs.
+  get generate() {
+    return model.generate(request)
+  },
+  get stream() {
+    return model.stream(request)
+  },
 })
 
 /** The stream answer: chunks as the model yields them. */

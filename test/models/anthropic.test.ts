@@ -305,6 +305,16 @@ describe("Anthropic answers of the wrong shape and failures inside a stream", ()
     expect(Exit.isFailure(exit) ? String(exit.cause) : "").toContain("invalid answer")
   })
 
+  it("a stream event whose data is not JSON fails the stream after the chunks before it", async () => {
+    fake.enqueue(anthropic.sse([
+      ...anthropic.messageStream(["Hello"], { complete: false }),
+      { event: "content_block_delta", data: "{not json" },
+    ]))
+    const { chunks, exit } = await run(options, streamHaiku)
+    expect(chunks).toEqual(["Hello"])
+    expect(Exit.isFailure(exit) ? String(exit.cause) : "").toContain("invalid event data: {not json")
+  })
+
   it("a caller that stops reading mid-stream closes the upstream request", async () => {
     let closed = false
     const never = gate()

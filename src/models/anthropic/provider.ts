@@ -9,13 +9,12 @@ import { AppConfig } from "../../config/AppConfig.ts"
 import type { Provider, ProviderCall } from "../Provider.ts"
 import { UpstreamConnection } from "../errors.ts"
 import { resolveParameters } from "../parameters.ts"
-import { requireEnd } from "../streaming.ts"
-import { postJson, postSse } from "../upstreamHttp.ts"
+import { postJson, postSseText } from "../upstreamHttp.ts"
 import { type AnthropicEndpoint, defaultAnthropicBaseUrl, makeAnthropicEndpoint } from "./client.ts"
 import { streamWithoutEcho, withoutEcho } from "./echo.ts"
 import { anthropicDefaults, messagesRequest, textCompletionBody } from "./request.ts"
 import {
-  anthropicEvents,
+  anthropicSteps,
   completionEvent,
   Message,
   messageEvent,
@@ -61,17 +60,16 @@ export const makeAnthropicProvider = (
       if (call.entry.api === "text-completions") {
         const url = endpoint.url(call.entry, "/v1/complete")
         const body = { ...textCompletionBody(call.entry, call.prompt, parameters), stream: true }
-        const events = anthropicEvents(postSse(client, target, url, headers, body), TextCompletion, target)
-        return requireEnd(events, completionEvent, truncated)
+        const steps = anthropicSteps(TextCompletion, completionEvent, target)
+        return postSseText(client, target, url, headers, body, steps, truncated)
       }
       const url = endpoint.url(call.entry, "/v1/messages")
       const { body, echo } = messagesRequest(call.entry, call.prompt, parameters)
-      const events = anthropicEvents(
-        postSse(client, target, url, headers, { ...body, stream: true }),
-        MessageStreamEvent,
-        target,
+      const steps = anthropicSteps(MessageStreamEvent, messageEvent, target)
+      return streamWithoutEcho(
+        postSseText(client, target, url, headers, { ...body, stream: true }, steps, truncated),
+        echo,
       )
-      return streamWithoutEcho(requireEnd(events, messageEvent, truncated), echo)
     },
   }
 }

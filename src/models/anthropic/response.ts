@@ -4,10 +4,10 @@
  * An answer of another shape is an `UpstreamConnection` failure, like a malformed answer of any
  * other provider.
  */
-import { Effect, Schema, Stream } from "effect"
+import { Result, Schema } from "effect"
 import type { Sse } from "effect/encoding"
 import { type ModelError, UpstreamConnection } from "../errors.ts"
-import { decodeAnswer, parseEventJson, type Target } from "../upstreamHttp.ts"
+import { decodeAnswerResult, parseEventData, type SseStep, type Target } from "../upstreamHttp.ts"
 
 const Block = Schema.Struct({ type: Schema.String, text: Schema.optional(Schema.String) })
 
@@ -65,21 +65,19 @@ const streamedError = (target: Target, event: Sse.Event) => {
 }
 
 /**
- * An Anthropic SSE answer as events of `schema`, each as it arrives; `ping`s and empty events
- * are skipped, an `error` event fails the stream.
+ * How an Anthropic SSE answer's events become text (`postSseText`): each event decoded with
+ * `schema` and read by `read`; `ping`s and empty events are skipped, an `error` event fails
+ * the stream.
  */
-export const anthropicEvents = <S extends Schema.Decoder<unknown>>(
-  events: Stream.Stream<Sse.Event, ModelError>,
+export const anthropicSteps = <S extends Schema.Decoder<unknown>>(
   schema: S,
+  read: (event: S["Type"]) => SseStep,
   target: Target,
-): Stream.Stream<S["Type"], ModelError> => {
-  const decode = decodeAnswer(schema, target)
-  return events.pipe(
-    Stream.filter((event) => event.event !== "ping" && event.data !== ""),
-    Stream.mapEffect((event) =>
-      event.event === "error"
-        ? Effect.fail(streamedError(target, event))
-        : Effect.flatMap(parseEventJson(target, event), decode)
-    ),
-  )
+) => {
+  const decode = decodeAnswerResult(schema, target)
+  return (event: Sse.Event): Result.Result<SseStep, ModelError> | undefined => {
+    if (event.event === "ping" || event.data === "") return undefined
+    if (event.event === "error") return Result.fail(streamedError(target, event))
+    return Result.map(Result.flatMap(parseEventData(target, event), decode), read)
+  }
 }
