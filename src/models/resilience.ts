@@ -149,14 +149,19 @@ export const makeResilience = (
       const guarded = Stream.suspend(() => {
         // Per run of the stream: once a chunk has gone downstream, failures are final.
         let started = false
-        const attempt = stream.pipe(
-          Stream.timeoutOrElse({ duration, orElse: () => Stream.fail(timeoutError(target, duration)()) }),
-          Stream.tap(() =>
-            Effect.sync(() => {
-              started = true
-            })
-          ),
-        )
+        // Each pull within the timeout, as `Stream.timeoutOrElse` does, but without its merge: that
+        // forks a fiber and passes every chunk through a queue (0.15 ms of a stream's first byte).
+        const attempt = Stream.transformPull(stream, (pull) =>
+          Effect.succeed(Effect.timeoutOrElse(pull, {
+            duration,
+            orElse: () => Effect.fail(timeoutError(target, duration)()),
+          }))).pipe(
+            Stream.tap(() =>
+              Effect.sync(() => {
+                started = true
+              })
+            ),
+          )
         return Stream.retry(attempt, schedule.pipe(Schedule.while(() => !started)))
       })
       // The slot lives in the stream's scope: released when the stream ends, fails or is interrupted.
