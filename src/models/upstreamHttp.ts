@@ -1,7 +1,7 @@
 /**
- * JSON and SSE POSTs over Effect's HttpClient for the REST providers (Vertex :predict and
- * :rawPredict, OpenAI-compatible), with their failures as `ModelError`s. The client is the
- * layer's (FetchHttpClient in production: Web fetch, so keep-alive pools on Node and Deno).
+ * JSON and SSE POSTs over Effect's HttpClient for the REST providers (Anthropic, Vertex :predict
+ * and :rawPredict, OpenAI-compatible), with their failures as `ModelError`s. The client is the
+ * runtime's (src/net/upstreamClient.ts: undici's keep-alive pool on Node, fetch on Deno).
  */
 import { tlsProblem } from "../net/tlsProblem.ts"
 import { Cause, Effect, Pull, Result, Schema, Stream } from "effect"
@@ -248,7 +248,7 @@ const sseText = <E>(
       return next
     }))
 
-/** `parseEventJson` at once, for `postSseText`. */
+/** An SSE `data` payload as JSON, or `UpstreamConnection` naming the garbage (`postSseText` steps). */
 export const parseEventData = (target: Target, event: Sse.Event): Result.Result<unknown, ModelError> => {
   try {
     return Result.succeed(JSON.parse(event.data) as unknown)
@@ -261,8 +261,4 @@ export const parseEventData = (target: Target, event: Sse.Event): Result.Result<
 
 /** Parses an SSE `data` payload, failing the stream on garbage instead of skipping text. */
 export const parseEventJson = (target: Target, event: Sse.Event): Effect.Effect<unknown, ModelError> =>
-  Effect.try({
-    try: () => JSON.parse(event.data) as unknown,
-    catch: () =>
-      new UpstreamConnection({ ...target, detail: `invalid event data: ${event.data.slice(0, 200)}` }),
-  })
+  Effect.fromResult(parseEventData(target, event))
