@@ -69,14 +69,26 @@ const stopper = (child: ChildProcess, exited: Promise<number | null>) => async (
   return code
 }
 
-/** Starts a bench script (upstream.ts, proxy.ts) and waits for its `listening <port>` line. */
+/**
+ * Starts a bench script (upstream.ts, proxy.ts) and waits for its `listening <port>` line; with
+ * `asProduction`, under `npm start`'s Node flags and environment as aigw runs (the hello-world
+ * servers, so the framework's figures compare with aigw's).
+ */
 export const startScript = async (
   name: string,
   script: string,
   env: Record<string, string>,
   cpus?: string,
+  asProduction = false,
 ): Promise<Child> => {
-  const { child, stderr, exited } = spawnChild(name, [join(root, "bench", script)], env, cpus, "pipe")
+  const production = asProduction ? productionSettings() : { flags: [], env: {} }
+  const { child, stderr, exited } = spawnChild(
+    name,
+    [...production.flags, join(root, "bench", script)],
+    { ...production.env, ...env },
+    cpus,
+    "pipe",
+  )
   const port = await new Promise<number>((resolve, reject) => {
     let out = ""
     const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${stderr()}`)), 15_000)
@@ -101,18 +113,29 @@ export const startScript = async (
 }
 
 /**
- * The Node flags production runs with, read from `npm start` (package.json), so the bench
- * measures the heap settings that production uses (`--max-semi-space-size`, docs/decisions.md).
+ * The Node flags and environment production runs with, read from `npm start` (package.json):
+ * its leading `NAME=value` words and its `--` flags, so the bench measures the heap and malloc
+ * settings that production uses (docs/decisions.md, "Memory").
  */
-const productionNodeFlags = (): ReadonlyArray<string> => {
+const productionSettings = (): {
+  readonly flags: ReadonlyArray<string>
+  readonly env: Record<string, string>
+} => {
   const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     scripts: Record<string, string>
   }
-  return manifest.scripts.start!.split(/\s+/).filter((word) => word.startsWith("--"))
+  const words = manifest.scripts.start!.split(/\s+/)
+  const assignments = words.slice(0, words.findIndex((word) => !/^[A-Z_]+=/.test(word)))
+  return {
+    flags: words.filter((word) => word.startsWith("--")),
+    env: Object.fromEntries(
+      assignments.map((word) => [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)]),
+    ),
+  }
 }
 
 /**
- * Starts aigw in production mode (`node src/main.node.ts` with `npm start`'s Node flags,
+ * Starts aigw in production mode (`node src/main.node.ts` with `npm start`'s Node flags and environment,
  * configured by `env` only) and waits for its liveness probe; `nodeArgs` go to Node too (e.g.
  * `--cpu-prof`). Its log lines go to /dev/null: written, as in production, not kept.
  */
@@ -123,10 +146,12 @@ export const startAigw = async (
 ): Promise<Child> => {
   const port = await freePort()
   const metricsPort = await freePort()
+  const production = productionSettings()
   const { child, stderr, exited } = spawnChild(
     "aigw",
-    [...productionNodeFlags(), ...nodeArgs, join(root, "src", "main.node.ts")],
+    [...production.flags, ...nodeArgs, join(root, "src", "main.node.ts")],
     {
+      ...production.env,
       METADATA_SERVER_DETECTION: "none",
       AIGW_FASTAPI__API_HOST: "127.0.0.1",
       AIGW_FASTAPI__API_PORT: String(port),

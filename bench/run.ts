@@ -5,10 +5,11 @@
  * after 100,000 requests, the workers' and the framework's figures.
  *
  * Options: --duration <s> per measurement (default 3), --warmup <s> per scenario (default 1),
- * --connections 1,50, --only a,b,c,d2,d20,d100,e0,e,f0,f,hostile,rss100k (scenario ids; f0/f: a
+ * --connections 1,50, --only a,b,c,d2,d20,d100,e0,e,f0,f,hostile,rss100k,rss-floor (scenario ids; f0/f: a
  * hello-world answer from bare node:http and from Effect's HTTP server; hostile: one request at
  * a time of each hostile 100,000-character input, see hostile.ts; rss100k: drive aigw until it
- * has answered 100,000 requests, then read its RSS), --no-rss100k (skip that phase of a full
+ * has answered 100,000 requests, then read its RSS; rss-floor: the same two RSS figures of the
+ * f0 and f hello-world servers), --no-rss100k (skip those phases of a full
  * run), --workers 1,2 (the aigw worker counts for (c) and (d) 2 KB; each count above 1 starts a
  * cluster with AIGW_WORKERS of its own), --pin (taskset: aigw, its clusters, the bare proxy and
  * the hello servers on core 0, the fake upstream and this load generator on core 1), --json
@@ -73,7 +74,7 @@ const makeLab = (world: World, serverCpus: string | undefined): Lab => {
       return clusters.get(workers)!
     },
     script: (name, file) => {
-      if (!scripts.has(file)) scripts.set(file, startScript(name, file, {}, serverCpus))
+      if (!scripts.has(file)) scripts.set(file, startScript(name, file, {}, serverCpus, true))
       return scripts.get(file)!
     },
     stopExtras: async () => {
@@ -440,6 +441,56 @@ const driveToLoaded = async (world: World, sentBefore: number): Promise<Loaded> 
   }
 }
 
+/** A hello-world server's RSS idle and after `loadedRequests` (MB): the floor under aigw's. */
+interface Floor {
+  readonly label: string
+  readonly idleRssMb: number
+  readonly loadedRssMb: number
+  readonly failures: number
+}
+
+/**
+ * The RSS floors of the two memory targets: bare node:http's and Effect's hello world (scenarios
+ * f0 and f), each started fresh under `npm start`'s flags, read idle as aigw is, then after
+ * `loadedRequests` answers at 25 connections. Whatever aigw holds above Effect's is aigw's own.
+ */
+const measureFloors = async (serverCpus: string | undefined): Promise<ReadonlyArray<Floor>> => {
+  const floors: Array<Floor> = []
+  for (
+    const [label, file] of [["bare node:http", "hello.ts"], ["Effect HttpRouter", "effectHello.ts"]] as const
+  ) {
+    const server = await startScript(label, file, {}, serverCpus, true)
+    try {
+      const idle = await idleRss(server.pid)
+      const result = await sendRequests(
+        {
+          url: `${server.url}/hello`,
+          headers: { "content-type": "application/json" },
+          body: '{"hello":1}',
+        },
+        25,
+        loadedRequests,
+      )
+      floors.push({
+        label,
+        idleRssMb: idle.idleRssMb,
+        loadedRssMb: mb(rssBytesOf([server.pid])),
+        failures: result.failures,
+      })
+    } finally {
+      await server.stop()
+    }
+  }
+  return floors
+}
+
+const floorsReport = (floors: ReadonlyArray<Floor>) =>
+  floors.map((floor) =>
+    `- (f) floor, ${floor.label} hello world (same flags): RSS idle ${fixed(floor.idleRssMb, 1)} MB, after ${
+      loadedRequests.toLocaleString("en")
+    } requests ${fixed(floor.loadedRssMb, 1)} MB (${floor.failures} failed)`
+  )
+
 const describeMachine = () => {
   const model = cpus()[0]?.model ?? "unknown CPU"
   return `${cpus().length} vCPU (${model}), ${
@@ -458,6 +509,7 @@ const main = async () => {
   const lab = makeLab(world, pin ? "0" : undefined)
   const rows: Array<Row> = []
   let hostile = ""
+  let floors: ReadonlyArray<Floor> = []
   /** Every request sent to the single-process aigw, for the RSS after 100,000. */
   let sentToAigw = 0
   const count = (served: Served, result: LoadResult) => {
@@ -494,11 +546,15 @@ const main = async () => {
       process.stderr.write(`  driving aigw to ${loadedRequests} requests (${sentToAigw} so far)\n`)
       loaded = await driveToLoaded(world, sentToAigw)
     }
+    if (chosen("rss-floor") && options.rss100k) {
+      process.stderr.write(`  the hello-world servers' RSS idle and after ${loadedRequests} requests\n`)
+      floors = await measureFloors(pin ? "0" : undefined)
+    }
   } finally {
     await world.close()
   }
   const memory: Memory = loaded === undefined ? idle : { ...idle, loaded }
-  const targets = [...targetsReport(rows), ...memoryReport(memory)].join("\n")
+  const targets = [...targetsReport(rows), ...memoryReport(memory), ...floorsReport(floors)].join("\n")
   process.stdout.write(`\n${describeMachine()}\n\n`)
   if (rows.length > 0) process.stdout.write(`${table(rows)}\n\n`)
   process.stdout.write(`${targets}\n`)
@@ -510,7 +566,7 @@ const main = async () => {
   )
   process.stderr.write(`bench: ${fixed((performance.now() - started) / 1000, 0)} s\n`)
   if (options.json !== undefined) {
-    writeFileSync(options.json, JSON.stringify({ machine: describeMachine(), rows, memory }, null, 2))
+    writeFileSync(options.json, JSON.stringify({ machine: describeMachine(), rows, memory, floors }, null, 2))
   }
 }
 

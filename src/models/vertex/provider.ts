@@ -1,7 +1,7 @@
 /**
  * The Vertex AI provider: `:predict` and `:rawPredict` over Effect's HttpClient, Gemini through
- * @google/genai in Vertex mode (streaming with `streamGenerateContent`). The SDK is imported at
- * start when Vertex is configured (a project, real models), otherwise on the first Gemini call.
+ * @google/genai in Vertex mode (streaming with `streamGenerateContent`). The SDK is imported on
+ * the first Gemini call.
  *
  * Predict-style models have no streaming API of the same shape, and answer in a few dozen
  * tokens: their stream is the whole answer as one chunk.
@@ -186,9 +186,10 @@ export const makeVertexProvider = (
 export class VertexProvider
   extends Context.Service<VertexProvider, Provider>()("aigw/models/vertex/VertexProvider") {
   /**
-   * Requires AppConfig, an HttpClient and VertexCredentials. The genai client is built once: in
-   * the background at start when Vertex is configured (a project and real models), so the first
-   * Gemini call does not wait for the import; on that call otherwise.
+   * Requires AppConfig, an HttpClient and VertexCredentials. The genai client is built once, on
+   * the first Gemini call: the import takes ~70 ms that one call waits for, and a gateway that
+   * serves only Codestral or the `:predict` models on Vertex never holds the SDK (~5 MB of RSS
+   * a worker).
    */
   static readonly layer = Layer.effect(
     VertexProvider,
@@ -200,9 +201,6 @@ export class VertexProvider
         location: config.vertexTextModel.location,
       }
       const genAi = yield* Effect.cached(loadGenAi(where))
-      if (config.vertexTextModel.project !== undefined && !config.mockModelResponses) {
-        yield* Effect.forkDetach(Effect.ignore(genAi))
-      }
       return VertexProvider.of(makeVertexProvider(
         yield* HttpClient.HttpClient,
         yield* VertexCredentials,
