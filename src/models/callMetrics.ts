@@ -5,7 +5,7 @@
  * concurrency slot count in the duration the client experienced.
  */
 import { Effect, Exit, Stream } from "effect"
-import type { MetricsShape } from "../observability/Metrics.ts"
+import { cachedSeries, type MetricsShape } from "../observability/Metrics.ts"
 import { recordFacts } from "../observability/RequestFacts.ts"
 import { type ModelError, modelErrorKind } from "./errors.ts"
 import type { ModelIdentity } from "./types.ts"
@@ -34,31 +34,20 @@ interface ModelSeries {
   >
 }
 
-// Per registry: tests build many apps, each with its own Metrics.
-const seriesByMetrics = new WeakMap<MetricsShape, Map<string, ModelSeries>>()
-
 /** Model identities come from the catalog (bounded), so the cache is too. */
-const seriesOf = (metrics: MetricsShape, model: ModelIdentity): ModelSeries => {
-  let byModel = seriesByMetrics.get(metrics)
-  if (byModel === undefined) {
-    byModel = new Map()
-    seriesByMetrics.set(metrics, byModel)
+const seriesOfModel = cachedSeries((metrics, engine: string, name: string): ModelSeries => {
+  const labels = { model_engine: engine, model_name: name }
+  return {
+    labels,
+    requests: metrics.inferenceRequests.labels(labels),
+    inFlight: metrics.inferencesInFlight.labels(labels),
+    duration: metrics.inferenceDuration.labels(labels),
+    cost: new Map(),
   }
-  const key = `${model.engine}\u0000${model.name}`
-  let series = byModel.get(key)
-  if (series === undefined) {
-    const labels = { model_engine: model.engine, model_name: model.name }
-    series = {
-      labels,
-      requests: metrics.inferenceRequests.labels(labels),
-      inFlight: metrics.inferencesInFlight.labels(labels),
-      duration: metrics.inferenceDuration.labels(labels),
-      cost: new Map(),
-    }
-    byModel.set(key, series)
-  }
-  return series
-}
+})
+
+const seriesOf = (metrics: MetricsShape, model: ModelIdentity) =>
+  seriesOfModel(metrics, model.engine, model.name)
 
 const costOf = (
   metrics: MetricsShape,

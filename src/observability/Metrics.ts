@@ -191,6 +191,31 @@ export const makeMetrics = (): MetricsShape => {
   return metrics
 }
 
+/**
+ * The labelled children of some series, made once per label values and reused: prom-client's
+ * `labels()` hashes the values and looks the child up on every call. Kept per Metrics, as tests
+ * build many apps with their own; the label values must come from a bounded set.
+ */
+export const cachedSeries = <Values extends ReadonlyArray<string>, Series>(
+  make: (metrics: MetricsShape, ...values: Values) => Series,
+): (metrics: MetricsShape, ...values: Values) => Series => {
+  const byMetrics = new WeakMap<MetricsShape, Map<string, Series>>()
+  return (metrics, ...values) => {
+    let cache = byMetrics.get(metrics)
+    if (cache === undefined) {
+      cache = new Map()
+      byMetrics.set(metrics, cache)
+    }
+    const key = values.join("\u0000")
+    let series = cache.get(key)
+    if (series === undefined) {
+      series = make(metrics, ...values)
+      cache.set(key, series)
+    }
+    return series
+  }
+}
+
 export class Metrics extends Context.Service<Metrics, MetricsShape>()("aigw/observability/Metrics") {
   static readonly layer = Layer.sync(Metrics, () => Metrics.of(makeMetrics()))
 

@@ -14,7 +14,7 @@
  */
 import { Context, Effect, Option, References, Stream } from "effect"
 import { HttpBody, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { Metrics, type MetricsShape } from "../../observability/Metrics.ts"
+import { cachedSeries, Metrics, type MetricsShape } from "../../observability/Metrics.ts"
 import { makeRequestFacts, RequestFacts, type RequestFactsShape } from "../../observability/RequestFacts.ts"
 import { stripAiPrefix } from "./aiPrefix.ts"
 import { type PeerAddress, WebPeerAddress } from "./clientAddress.ts"
@@ -94,31 +94,23 @@ interface HttpSeries {
 }
 
 /**
- * The labelled children of the HTTP series, made once per handler, method and status class
- * (all bounded: served paths or `none`, the methods Node parses, five classes) and reused.
+ * The HTTP series per handler, method and status class: all bounded (served paths or `none`, the
+ * methods Node parses, five classes).
  */
-const httpSeriesCache = (metrics: MetricsShape) => {
-  const cache = new Map<string, HttpSeries>()
-  return (handler: string, method: string, status: number): HttpSeries => {
-    const statusClass = `${Math.floor(status / 100)}xx`
-    const key = `${handler} ${method} ${statusClass}`
-    let series = cache.get(key)
-    if (series === undefined) {
-      const labels = { handler, method, status: statusClass }
-      const duration = metrics.httpRequestDuration.labels(labels)
-      const requests = metrics.httpRequests.labels(labels)
-      series = { observeDuration: (seconds) => duration.observe(seconds), count: () => requests.inc() }
-      cache.set(key, series)
-    }
-    return series
-  }
-}
+const httpSeriesOf = cachedSeries(
+  (metrics, handler: string, method: string, statusClass: string): HttpSeries => {
+    const labels = { handler, method, status: statusClass }
+    const duration = metrics.httpRequestDuration.labels(labels)
+    const requests = metrics.httpRequests.labels(labels)
+    return { observeDuration: (seconds) => duration.observe(seconds), count: () => requests.inc() }
+  },
+)
 
 /** The HTTP metrics and the access log line of a finished request. */
-const record = (seriesOf: ReturnType<typeof httpSeriesCache>, finished: Finished) => {
+const record = (metrics: MetricsShape, finished: Finished) => {
   const { request, status } = finished
   const seconds = (performance.now() - finished.startedAt) / 1000
-  const series = seriesOf(finished.handler, request.method, status)
+  const series = httpSeriesOf(metrics, finished.handler, request.method, `${Math.floor(status / 100)}xx`)
   series.observeDuration(seconds)
   series.count()
   const cpuAtEnd = cpuSeconds()
@@ -160,16 +152,6 @@ const withCorrelation =
 
 /** Wraps the whole app: ids, correlation, timing headers, HTTP metrics, access log. */
 export const requestContext = (servedPaths: ReadonlySet<string>) => {
-  let seriesOf: ReturnType<typeof httpSeriesCache> | undefined
-  let seriesOfMetrics: MetricsShape | undefined
-  const seriesFor = (metrics: MetricsShape) => {
-    // One app has one Metrics; the cache follows it should the middleware serve another.
-    if (seriesOf === undefined || seriesOfMetrics !== metrics) {
-      seriesOf = httpSeriesCache(metrics)
-      seriesOfMetrics = metrics
-    }
-    return seriesOf
-  }
   return <E, R>(
     app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
   ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
@@ -190,7 +172,7 @@ export const requestContext = (servedPaths: ReadonlySet<string>) => {
         return Effect.updateContext(Effect.map(app, timed), withCorrelation(requestId, undefined))
       }
       const webPeer = Context.getUnsafe(context, WebPeerAddress)
-      const seriesOf = seriesFor(Context.getUnsafe(context, Metrics))
+      const metrics = Context.getUnsafe(context, Metrics)
       const cpuAtStart = cpuSeconds()
       const facts = makeRequestFacts()
       const finish = (response: HttpServerResponse.HttpServerResponse) => {
@@ -207,14 +189,14 @@ export const requestContext = (servedPaths: ReadonlySet<string>) => {
           handler: routeTemplate(path, servedPaths),
         }
         const body = answered.body
-        if (body._tag !== "Stream") return Effect.as(record(seriesOf, finished), answered)
+        if (body._tag !== "Stream") return Effect.as(record(metrics, finished), answered)
         // A stream is still running: its line and duration are taken when it ends, however it ends.
         return Effect.succeed(HttpServerResponse.setBody(
           answered,
           HttpBody.stream(
             Stream.onExit(
               body.stream,
-              () => record(seriesOf, finished).pipe(Effect.annotateLogs("correlation_id", requestId)),
+              () => record(metrics, finished).pipe(Effect.annotateLogs("correlation_id", requestId)),
             ),
             body.contentType,
             body.contentLength,
