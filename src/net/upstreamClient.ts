@@ -25,9 +25,16 @@ const untraced = (base: Layer.Layer<HttpClient.HttpClient>): Layer.Layer<HttpCli
     ),
   ).pipe(Layer.provide(base))
 
-/** Node: undici's `Agent` (one keep-alive pool per origin), without fetch. */
+/**
+ * Node: undici's `Agent` (one keep-alive pool per origin), without fetch. Built from `makeUndici`
+ * rather than `layerUndiciOptions`: that layer merges its own context into every response effect,
+ * a copy of the request fiber's whole context per upstream call (7–8 % of a chat request's
+ * allocations), and the client needs nothing from it once it holds the dispatcher.
+ */
 export const layerNode: Layer.Layer<HttpClient.HttpClient> = untraced(
-  NodeHttpClient.layerUndiciOptions({ connect: { timeout: 5_000 } }),
+  Layer.effect(HttpClient.HttpClient, NodeHttpClient.makeUndici).pipe(
+    Layer.provide(NodeHttpClient.layerDispatcherOptions({ connect: { timeout: 5_000 } })),
+  ),
 )
 
 /** Deno (and any other runtime with a native `fetch`). */
