@@ -115,7 +115,7 @@ export const startScript = async (
 /**
  * The Node flags and environment production runs with, read from `npm start` (package.json):
  * its leading `NAME=value` words and its `--` flags, so the bench measures the heap and malloc
- * settings that production uses (docs/decisions.md, "Memory").
+ * settings that production uses (docs/decisions.md, "Heap sizing and malloc").
  */
 const productionSettings = (): {
   readonly flags: ReadonlyArray<string>

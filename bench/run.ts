@@ -110,16 +110,16 @@ const onWorld =
   (process: (w: World) => Child, target: (t: Targets) => LoadTarget) => (lab: Lab): Promise<Served> =>
     Promise.resolve({ process: process(lab.world), target: target(lab.world.targets) })
 
+/** The hello-world servers' one route (bench/hello.ts, bench/effectHello.ts). */
+const helloTarget = (server: Child): LoadTarget => ({
+  url: `${server.url}/hello`,
+  headers: { "content-type": "application/json" },
+  body: '{"hello":1}',
+})
+
 const hello = (name: string, file: string) => async (lab: Lab): Promise<Served> => {
   const process = await lab.script(name, file)
-  return {
-    process,
-    target: {
-      url: `${process.url}/hello`,
-      headers: { "content-type": "application/json" },
-      body: '{"hello":1}',
-    },
-  }
+  return { process, target: helloTarget(process) }
 }
 
 const baseScenarios: ReadonlyArray<Scenario> = [
@@ -462,15 +462,7 @@ const measureFloors = async (serverCpus: string | undefined): Promise<ReadonlyAr
     const server = await startScript(label, file, {}, serverCpus, true)
     try {
       const idle = await idleRss(server.pid)
-      const result = await sendRequests(
-        {
-          url: `${server.url}/hello`,
-          headers: { "content-type": "application/json" },
-          body: '{"hello":1}',
-        },
-        25,
-        loadedRequests,
-      )
+      const result = await sendRequests(helloTarget(server), 25, loadedRequests)
       floors.push({
         label,
         idleRssMb: idle.idleRssMb,

@@ -111,7 +111,8 @@ export class RateLimiter
             }),
         })
       }
-      // ioredis is loaded only when Redis is configured: it is ~17 MB of RSS a worker otherwise.
+      // ioredis is loaded only when Redis is configured: every worker held it otherwise
+      // (docs/decisions.md, "Memory at idle").
       const { makeRedisBuckets } = yield* Effect.promise(() => import("./redisStore.ts"))
       const redis = yield* Effect.acquireRelease(
         Effect.sync(() =>

@@ -192,3 +192,20 @@ describe("docker-compose.yaml", () => {
     expect(aigw?.environment?.AIGW_HTTP__TRUSTED_PROXIES).toBe(subnet)
   })
 })
+
+describe("Dockerfile", () => {
+  it("runs aigw with the Node flags and malloc settings of npm start", () => {
+    const dockerfile = readFileSync(join(deployDir, "..", "Dockerfile"), "utf8")
+    const manifest = JSON.parse(readFileSync(join(deployDir, "..", "package.json"), "utf8")) as {
+      scripts: Record<string, string>
+    }
+    const start = manifest.scripts.start!.split(/\s+/)
+    const command = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as Array<string>
+    expect(command.filter((word) => word.startsWith("--"))).toEqual(
+      start.filter((word) => word.startsWith("--")),
+    )
+    const tunables = start.find((word) => word.startsWith("GLIBC_TUNABLES="))
+    expect(tunables).toBeDefined()
+    expect(dockerfile).toMatch(new RegExp(`^ENV ${tunables!.replaceAll(".", "\\.")}$`, "m"))
+  })
+})
