@@ -7,9 +7,13 @@
  * `node bench/effectHello.ts [port]` (default `BENCH_PORT`, else any free port); prints
  * `listening <port>` on stdout when ready. SIGTERM stops it.
  */
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
-import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServer from "effect/http/HttpServer"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { createServer } from "node:http"
 
 const port = Number(process.argv[2] ?? process.env.BENCH_PORT ?? "0")

@@ -3,9 +3,16 @@
  * middleware, and the services they use, all from AppConfig. The runtime adapters
  * (main.node.ts, main.deno.ts) and the contract tests serve this same app.
  */
-import { Effect, FileSystem, Layer } from "effect"
-import { FetchHttpClient, type HttpClient, HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
-import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import type * as HttpClient from "effect/http/HttpClient"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServer from "effect/http/HttpServer"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
+import * as HttpApiScalar from "effect/http-api/HttpApiScalar"
 import * as AuthMiddleware from "./auth/middleware.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { Api } from "./http/api.ts"

@@ -7,7 +7,10 @@
  * SIGTERM/SIGINT: stop accepting, let in-flight requests and streams finish (up to 30 s), exit 0.
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import { Context, Effect, Layer, Result } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Result from "effect/Result"
 import { makeRuntimeLayer, makeWebHandler } from "./app.ts"
 import { AppConfig } from "./config/AppConfig.ts"
 import { WebPeerAddress } from "./http/middleware/clientAddress.ts"

@@ -7,7 +7,7 @@
  * streams finish (up to 30 s), then the process exits 0.
  */
 import { readFileSync } from "node:fs"
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import { loadConfiguration } from "./startup.ts"
 import { isClusterPrimary, runPrimary } from "./workers.ts"
 

@@ -3,7 +3,7 @@
  * `.env`, the development defaults under `--dev`, the configuration parsed, and the catalog file
  * checked. A problem is one line for stderr (and exit code 1); nothing here runs an effect.
  */
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import { type AppConfigShape, parseAppConfig } from "./config/AppConfig.ts"
 import { developmentDefaults } from "./config/development.ts"
 import { mergeDotenv } from "./config/dotenv.ts"

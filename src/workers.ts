@@ -9,7 +9,9 @@
  * With one worker none of this runs: the process serves everything itself.
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
 import cluster, { type Worker } from "node:cluster"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import { availableParallelism } from "node:os"

@@ -16,7 +16,7 @@
  * API definitions do not pull in the verification code; the implementations are in
  * middleware.ts.
  */
-import { HttpApiMiddleware } from "effect/http-api"
+import * as HttpApiMiddleware from "effect/http-api/HttpApiMiddleware"
 import { InsufficientScope, Unauthenticated } from "./errors.ts"
 import type { Identity } from "./Identity.ts"
 

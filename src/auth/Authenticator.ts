@@ -12,7 +12,10 @@
  * fetch the providers' keys. The TokenAuthority's keys verify nothing else, because keys are
  * only tried for their own issuer.
  */
-import { Clock, Context, Effect, Layer } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { InvalidToken } from "./errors.ts"
 import type { IdentityShape } from "./Identity.ts"
 import { Jwks, type KeySet } from "./Jwks.ts"

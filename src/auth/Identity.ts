@@ -3,7 +3,7 @@
  * middleware provides it to every handler of a protected group, so handlers, logs and rate
  * limits read `sub`, `iss`, `gitlab_realm` and `scopes` from one place.
  */
-import { Context } from "effect"
+import * as Context from "effect/Context"
 
 export interface IdentityShape {
   /** `sub`: the instance UUID on CustomersDot tokens; absent on GitLab.com tokens. */

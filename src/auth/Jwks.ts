@@ -15,8 +15,15 @@
  *   block a real rotation, and garbage tokens cannot make us hammer the providers. Within 60 s
  *   of a failed fetch a request waits for it at most 2 s, so a hung provider costs one timeout.
  */
-import { Clock, Context, Deferred, Duration, Effect, Layer, Ref, Scope } from "effect"
-import { HttpClient } from "effect/http"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+import * as Scope from "effect/Scope"
+import * as HttpClient from "effect/http/HttpClient"
 import { AppConfig, type AppConfigShape } from "../config/AppConfig.ts"
 import { Readiness } from "../monitoring/Readiness.ts"
 import {

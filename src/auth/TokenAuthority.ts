@@ -13,7 +13,12 @@
  * is jose's. The key material is never logged.
  */
 import { createPublicKey } from "node:crypto"
-import { Clock, Context, Data, Effect, Layer, Redacted } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as jose from "jose"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { VerificationKey } from "./oidcDiscovery.ts"

@@ -4,7 +4,8 @@
  * `{"detail": "Forbidden"}` for 403. `Schema.Error` encodes only the declared fields, so no
  * `_tag` reaches the body; the `_tag` getter still lets Effect code match them by tag.
  */
-import { Data, Schema } from "effect"
+import * as Data from "effect/Data"
+import * as Schema from "effect/Schema"
 
 export const authMessages = {
   missingHeader: "No authorization header presented",

@@ -21,9 +21,13 @@
  * `AIGW_AUTH__BYPASS_EXTERNAL_WITH_HEADER=true` so is every request that sends
  * `Bypass-Auth: true`. Either is logged as a warning once, when the layer is built.
  */
-import { Context, Effect, Layer, References } from "effect"
-import { FetchHttpClient, HttpServerRequest } from "effect/http"
-import type { HttpApiMiddleware } from "effect/http-api"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as References from "effect/References"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import type * as HttpApiMiddleware from "effect/http-api/HttpApiMiddleware"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Readiness } from "../monitoring/Readiness.ts"
 import { recordFacts } from "../observability/RequestFacts.ts"

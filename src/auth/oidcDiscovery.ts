@@ -5,8 +5,12 @@
  * provider that published it.
  */
 import { tlsProblem } from "../net/tlsProblem.ts"
-import { Data, Duration, Effect, Schema } from "effect"
-import { HttpClient, HttpClientResponse } from "effect/http"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as jose from "jose"
 
 /** A public key that may verify tokens, and the provider it belongs to. */

@@ -10,8 +10,9 @@
  * Every entry must be granted; an entry written `a|b` is granted by either scope.
  * An endpoint's annotation wins over its group's; without either, any valid token passes.
  */
-import { Context } from "effect"
-import type { HttpApiEndpoint, HttpApiGroup } from "effect/http-api"
+import * as Context from "effect/Context"
+import type * as HttpApiEndpoint from "effect/http-api/HttpApiEndpoint"
+import type * as HttpApiGroup from "effect/http-api/HttpApiGroup"
 import { hasScope, type IdentityShape } from "./Identity.ts"
 
 export class RequiredScopes extends Context.Service<RequiredScopes, ReadonlyArray<string>>()(

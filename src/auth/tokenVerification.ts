@@ -8,7 +8,7 @@
  * CustomersDot tokens or the reverse. Without a `kid` (GitLab.com tokens) each of those keys
  * is tried in turn.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as jose from "jose"
 import type { IdentityShape } from "./Identity.ts"
 import type { KeySet } from "./Jwks.ts"

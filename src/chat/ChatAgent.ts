@@ -6,7 +6,11 @@
  * `claude-2.0`. Parameters the request gives are passed through as they are (explicit zeros
  * included); absent ones take the chat defaults.
  */
-import { Context, Data, Effect, Layer, type Stream } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Stream from "effect/Stream"
 import { ModelCatalog, type ProviderName } from "../models/catalog.ts"
 import type { ModelError } from "../models/errors.ts"
 import type { ChatMessage } from "../models/prompt.ts"

@@ -17,18 +17,17 @@
  *    the main name, which errors report;
  * 3. document it in example.env (a test checks every name read here is listed there).
  */
-import {
-  Context,
-  Data,
-  Effect,
-  Layer,
-  Redacted,
-  Result,
-  Schema,
-  SchemaIssue,
-  SchemaTransformation,
-} from "effect"
-import { IpInterface, IpNetwork } from "effect/net"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
+import * as SchemaTransformation from "effect/SchemaTransformation"
+import * as IpInterface from "effect/net/IpInterface"
+import * as IpNetwork from "effect/net/IpNetwork"
 import { keyProblem } from "../auth/signingKeys.ts"
 import { describeIssue } from "../schema/describeIssue.ts"
 import { LaxBoolean, LaxInt } from "../schema/Lax.ts"

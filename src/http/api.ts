@@ -5,7 +5,8 @@
  * Every route is also served under `/ai` (and the token route also under `/auth`, see
  * middleware/aiPrefix.ts); the document lists the bare paths.
  */
-import { HttpApi, OpenApi } from "effect/http-api"
+import * as HttpApi from "effect/http-api/HttpApi"
+import * as OpenApi from "effect/http-api/OpenApi"
 import { polishOpenApi } from "./openApiDocument.ts"
 import { MonitoringApi } from "./monitoring.ts"
 import { ChatApi } from "./v1Chat.ts"

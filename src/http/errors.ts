@@ -8,12 +8,17 @@
  *   `X-RateLimit-Limit` / `X-RateLimit-Remaining`;
  * - anything unexpected: 500 `{"detail":"Internal Server Error"}`, logged with its stack.
  */
-import { Cause, Effect, Schema, SchemaIssue } from "effect"
-import { HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
+import * as HttpServerError from "effect/http/HttpServerError"
+import type * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { UnknownChatModel } from "../chat/ChatAgent.ts"
 import type { ModelError } from "../models/errors.ts"
 import type { RateLimited } from "../ratelimit/RateLimiter.ts"
-import { HttpApiError } from "effect/http-api"
+import * as HttpApiError from "effect/http-api/HttpApiError"
 import { pathOf } from "./requestPath.ts"
 
 const { HttpApiPayloadTooLarge, HttpApiSchemaError } = HttpApiError

@@ -2,8 +2,10 @@
  * The monitoring API: liveness and readiness probes, served with no auth. Handlers:
  * monitoringHandlers.ts.
  */
-import { Schema } from "effect"
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import * as Schema from "effect/Schema"
+import * as HttpApiEndpoint from "effect/http-api/HttpApiEndpoint"
+import * as HttpApiGroup from "effect/http-api/HttpApiGroup"
+import * as OpenApi from "effect/http-api/OpenApi"
 
 export const HealthStatus = Schema.Struct({ status: Schema.Literal("ok") })
 

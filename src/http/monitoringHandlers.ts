@@ -2,8 +2,8 @@
  * Handlers of the monitoring API (monitoring.ts): liveness (the process answers) and readiness (every
  * registered check passed, see Readiness).
  */
-import { Effect } from "effect"
-import { HttpApiBuilder } from "effect/http-api"
+import * as Effect from "effect/Effect"
+import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { Readiness } from "../monitoring/Readiness.ts"
 import { Api } from "./api.ts"
 import { NotReady } from "./monitoring.ts"

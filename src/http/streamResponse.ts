@@ -6,9 +6,13 @@
  * normal error answer. A failure after it fails the body stream, which aborts the connection:
  * the client sees a truncated transfer, never a clean end.
  */
-import { Cause, Effect, Pull, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Pull from "effect/Pull"
+import * as Stream from "effect/Stream"
 import type { NonEmptyReadonlyArray } from "effect/Array"
-import { HttpEffect, HttpServerResponse } from "effect/http"
+import * as HttpEffect from "effect/http/HttpEffect"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { type ModelError, modelErrorKind } from "../models/errors.ts"
 
 const encoder = new TextEncoder()

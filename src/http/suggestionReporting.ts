@@ -3,8 +3,8 @@
  * `X-GitLab-CS-*` headers (metrics, labelled with this request's model), and the Snowplow
  * `suggestion_requested` event (from the answer's report and the request's GitLab headers).
  */
-import { Effect } from "effect"
-import type { HttpServerRequest } from "effect/http"
+import * as Effect from "effect/Effect"
+import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import { Identity } from "../auth/Identity.ts"
 import type { MetricsShape } from "../observability/Metrics.ts"
 import type { Tracking } from "../observability/Tracking.ts"

@@ -7,8 +7,10 @@
  *   chunk gets the JSON answer above.
  * - A request the use cases find impossible is 422 naming the field.
  */
-import { Clock, Effect, type Scope } from "effect"
-import { HttpServerResponse } from "effect/http"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { modelErrorKind } from "../models/errors.ts"
 import type { InvalidSuggestionRequest, Suggestion, SuggestionReport } from "../suggestions/Suggestion.ts"
 import { invalidFieldResponse } from "./errors.ts"

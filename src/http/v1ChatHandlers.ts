@@ -2,9 +2,10 @@
  * Handlers of the Duo Chat API (v1Chat.ts): bodies to ChatAgent inputs; model failures to the
  * statuses GitLab expects and unknown models to 422 (errors.ts `chatFailureResponse`).
  */
-import { Clock, Effect } from "effect"
-import { HttpServerResponse } from "effect/http"
-import { HttpApiBuilder } from "effect/http-api"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { ChatAgent, type ChatInput } from "../chat/ChatAgent.ts"
 import { undefinedIfNull } from "../schema/Nullable.ts"
 import { Api } from "./api.ts"

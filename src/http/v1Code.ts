@@ -7,8 +7,10 @@
  * `complete_code`) and the caller's user, instance and realm headers; the handlers are in
  * v1CodeHandlers.ts. Rate-limit family: `code`.
  */
-import { Schema } from "effect"
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import * as Schema from "effect/Schema"
+import * as HttpApiEndpoint from "effect/http-api/HttpApiEndpoint"
+import * as HttpApiGroup from "effect/http-api/HttpApiGroup"
+import * as OpenApi from "effect/http-api/OpenApi"
 import { Authentication } from "../auth/Authentication.ts"
 
 export const UserAccessToken = Schema.Struct({

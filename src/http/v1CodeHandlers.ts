@@ -3,9 +3,9 @@
  * order (403 scope or self-issued token, then 400 per missing header, user, instance, realm),
  * then 503 when no signing key is configured.
  */
-import { Effect } from "effect"
-import { HttpServerRequest } from "effect/http"
-import { HttpApiBuilder } from "effect/http-api"
+import * as Effect from "effect/Effect"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { hasScope, Identity } from "../auth/Identity.ts"
 import { TokenAuthority } from "../auth/TokenAuthority.ts"
 import { Api } from "./api.ts"

@@ -2,9 +2,9 @@
  * Handlers of the X-Ray API (v1XRay.ts): the package file prompt to XRay; failures as on the
  * chat route (errors.ts `chatFailureResponse`).
  */
-import { Effect } from "effect"
-import { HttpServerResponse } from "effect/http"
-import { HttpApiBuilder } from "effect/http-api"
+import * as Effect from "effect/Effect"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { XRay } from "../xray/XRay.ts"
 import { Api } from "./api.ts"
 import { chatFailureResponse } from "./errors.ts"

@@ -7,8 +7,10 @@
  * lax as the original's. `prompt_version` decides what `prompt` must be; that rule, and whether
  * `model_name` is a model of `model_provider`, are checked by the use cases and answered 422.
  */
-import { Schema } from "effect"
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import * as Schema from "effect/Schema"
+import * as HttpApiEndpoint from "effect/http-api/HttpApiEndpoint"
+import * as HttpApiGroup from "effect/http-api/HttpApiGroup"
+import * as OpenApi from "effect/http-api/OpenApi"
 import { Authentication } from "../auth/Authentication.ts"
 import { RequiredScopes } from "../auth/scopes.ts"
 import { BoundedString, LaxBoolean, LaxInt, TrimmedString } from "../schema/Lax.ts"

@@ -3,9 +3,9 @@
  * HTTP (suggestionResponses.ts), telemetry and tracking (suggestionReporting.ts), and request
  * errors of the use cases to 422.
  */
-import { Effect } from "effect"
-import type { HttpServerRequest } from "effect/http"
-import { HttpApiBuilder } from "effect/http-api"
+import * as Effect from "effect/Effect"
+import type * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { Metrics } from "../observability/Metrics.ts"
 import { Tracking } from "../observability/Tracking.ts"
 import { undefinedIfNull } from "../schema/Nullable.ts"

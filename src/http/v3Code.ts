@@ -3,8 +3,10 @@
  * components — one completion or generation, and `code_context` components whose content joins
  * the prompt; scope `code_suggestions`.
  */
-import { Schema } from "effect"
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import * as Schema from "effect/Schema"
+import * as HttpApiEndpoint from "effect/http-api/HttpApiEndpoint"
+import * as HttpApiGroup from "effect/http-api/HttpApiGroup"
+import * as OpenApi from "effect/http-api/OpenApi"
 import { Authentication } from "../auth/Authentication.ts"
 import { RequiredScopes } from "../auth/scopes.ts"
 import { BoundedString, LaxBoolean, LaxInt } from "../schema/Lax.ts"

@@ -3,9 +3,9 @@
  * a generation, with the `code_context` components as context, answered as v3
  * (suggestionResponses.ts), with tracking as on v2. v4 (v4CodeHandlers.ts) takes the same body.
  */
-import { Effect } from "effect"
-import type { HttpServerRequest } from "effect/http"
-import { HttpApiBuilder } from "effect/http-api"
+import * as Effect from "effect/Effect"
+import type * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
 import { undefinedIfNull } from "../schema/Nullable.ts"
 import { Completions } from "../suggestions/Completions.ts"
 import { Generations } from "../suggestions/Generations.ts"

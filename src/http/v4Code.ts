@@ -3,7 +3,9 @@
  * streamed answer is Server-Sent Events (`stream_start`, `content_chunk`, `stream_end`) with
  * `X-Streaming-Format: sse`; otherwise it answers as v3. Scope `code_suggestions`.
  */
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import * as HttpApiEndpoint from "effect/http-api/HttpApiEndpoint"
+import * as HttpApiGroup from "effect/http-api/HttpApiGroup"
+import * as OpenApi from "effect/http-api/OpenApi"
 import { Authentication } from "../auth/Authentication.ts"
 import { RequiredScopes } from "../auth/scopes.ts"
 import { V3Body, V3Response } from "./v3Code.ts"

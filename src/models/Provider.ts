@@ -3,7 +3,8 @@
  * answer or as a stream of text chunks, failing with `ModelError`s. Providers do not retry,
  * time out or limit concurrency themselves — `Resilience` wraps them all the same way.
  */
-import type { Effect, Stream } from "effect"
+import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import type { ModelEntry } from "./catalog.ts"
 import type { ModelError } from "./errors.ts"
 import type { GenerationParameters } from "./parameters.ts"

@@ -2,7 +2,9 @@
  * The real providers by name, for TextModel and ChatModel to dispatch on a catalog entry's
  * `provider`. Each is built once for the process (SDK clients, HTTP pools).
  */
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { AnthropicProvider } from "./anthropic/provider.ts"
 import type { ProviderName } from "./catalog.ts"
 import { OpenAiProvider } from "./openai/provider.ts"

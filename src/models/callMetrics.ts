@@ -4,7 +4,9 @@
  * fields of the request's access log line. Wrapped around Resilience, so retries and waits for a
  * concurrency slot count in the duration the client experienced.
  */
-import { Effect, Exit, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Stream from "effect/Stream"
 import { cachedSeries, type MetricsShape } from "../observability/Metrics.ts"
 import { recordFacts } from "../observability/RequestFacts.ts"
 import { type ModelError, modelErrorKind } from "./errors.ts"

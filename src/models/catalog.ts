@@ -8,19 +8,17 @@
  * entry, so an alias such as `claude-2.1` can point at a current upstream model. The file is read
  * and validated once at start; a bad file stops the process with a `CatalogError` naming it.
  */
-import {
-  Context,
-  Data,
-  Effect,
-  FileSystem,
-  Layer,
-  Redacted,
-  Result,
-  Schema,
-  SchemaIssue,
-  SchemaTransformation,
-  Struct,
-} from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
+import * as SchemaTransformation from "effect/SchemaTransformation"
+import * as Struct from "effect/Struct"
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml"
 import { AppConfig } from "../config/AppConfig.ts"
 import { describeIssue } from "../schema/describeIssue.ts"

@@ -4,7 +4,7 @@
  * code routes answer 200 with empty choices and `X-AIGW-Model-Error: <kind>`; chat answers
  * 502 (status, connection), 504 (timeout) or 503 (concurrency). `kind` is that header value.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 const Target = {
   engine: Schema.String,

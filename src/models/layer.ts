@@ -4,7 +4,7 @@
  * AppConfig, Metrics, FileSystem (catalog file) and the upstream HttpClient, which the runtime
  * chooses (src/net/upstreamClient.ts, provided by `makeRuntimeLayer`).
  */
-import { Layer } from "effect"
+import * as Layer from "effect/Layer"
 import { ModelCatalog } from "./catalog.ts"
 import { ChatModel, TextModel } from "./modelCall.ts"
 import { Providers } from "./Providers.ts"

@@ -6,7 +6,9 @@
  * (callMetrics.ts), mocks included, so dashboards and access logs show what was called. With
  * `mockModelResponses` on, every model is the echoing mock.
  */
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Metrics, type MetricsShape } from "../observability/Metrics.ts"
 import { measureCall, measureStream } from "./callMetrics.ts"

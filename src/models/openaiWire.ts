@@ -11,8 +11,10 @@
  * `choices[0].delta.content` in chat streams; `null` content (a refusal or tool call) is no text.
  * A stream ends with `data: [DONE]` or a `finish_reason`.
  */
-import { Effect, Schema, Stream } from "effect"
-import type { Sse } from "effect/encoding"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type * as Sse from "effect/encoding/Sse"
 import type { ModelEntry } from "./catalog.ts"
 import { type ModelError, UpstreamConnection } from "./errors.ts"
 import type { ResolvedParameters } from "./parameters.ts"

@@ -12,7 +12,14 @@
  *   slot, then fails with `ConcurrencyLimited`. A stream holds its slot until it ends, fails or
  *   is interrupted, so the in-flight count cannot leak.
  */
-import { Context, Duration, Effect, Layer, Option, Schedule, Semaphore, Stream } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Semaphore from "effect/Semaphore"
+import * as Stream from "effect/Stream"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Metrics, type MetricsShape } from "../observability/Metrics.ts"
 import type { ModelEntry } from "./catalog.ts"

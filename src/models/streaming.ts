@@ -5,7 +5,9 @@
  * event as the SDK yields it. The request's AbortController lives in the stream's scope, so
  * ending, failing or interrupting the stream aborts the upstream request.
  */
-import { Effect, Result, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
+import * as Stream from "effect/Stream"
 import type { ModelError } from "./errors.ts"
 
 export const fromSdkStream = <A>(

@@ -2,7 +2,8 @@
  * The types of a model call shared by the call module (modelCall.ts), its measurement
  * (callMetrics.ts), Resilience and the use cases.
  */
-import type { Effect, Stream } from "effect"
+import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import type { ModelEntry } from "./catalog.ts"
 import type { ModelError } from "./errors.ts"
 import type { GenerationParameters } from "./parameters.ts"

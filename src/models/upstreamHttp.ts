@@ -4,10 +4,18 @@
  * runtime's (src/net/upstreamClient.ts: undici's keep-alive pool on Node, fetch on Deno).
  */
 import { tlsProblem } from "../net/tlsProblem.ts"
-import { Cause, Effect, Pull, Result, Schema, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Pull from "effect/Pull"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import type { NonEmptyReadonlyArray } from "effect/Array"
-import { Sse } from "effect/encoding"
-import { type HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
+import * as Sse from "effect/encoding/Sse"
+import type * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { describeIssue } from "../schema/describeIssue.ts"
 import { type ModelError, UpstreamConnection, UpstreamStatus } from "./errors.ts"
 

@@ -5,7 +5,10 @@
  * fetched) register a named check; the replica is ready when every registered check is.
  * Loading the configuration is implied: the app is not built without it.
  */
-import { Context, Effect, Layer, Ref } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 
 export interface ReadinessReport {
   readonly ready: boolean

@@ -4,7 +4,8 @@
  * id sent upstream, its provider and whether that provider is configured. In production a default
  * whose provider is not configured is a warning naming the variable to set.
  */
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { AppConfigShape } from "../config/AppConfig.ts"
 import {
   ModelCatalog,

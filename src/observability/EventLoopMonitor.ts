@@ -4,7 +4,10 @@
  * the largest and mean delay are logged, so an operator sees a blocked loop without scraping
  * metrics (which carry `nodejs_eventloop_lag_seconds` regardless).
  */
-import { Clock, Duration, Effect, Layer } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { AppConfig } from "../config/AppConfig.ts"
 
 const tick = Duration.millis(250)

@@ -7,8 +7,14 @@
  * Extra structured fields are passed as a second message argument:
  * `Effect.logInfo("access", { status_code: 200 })`.
  */
-import { Cause, Context, Effect, FileSystem, Layer, Logger, References } from "effect"
-import type { LogLevel } from "effect"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as References from "effect/References"
+import type * as LogLevel from "effect/LogLevel"
 import { AppConfig, type LogLevelName } from "../config/AppConfig.ts"
 
 const flushAtChars = 64 * 1024

@@ -4,7 +4,8 @@
  * (`aigw_*`), the process metrics and event-loop lag of `prom-client`'s defaults. One registry per
  * app, served on the metrics listener (metricsRoutes.ts).
  */
-import { Context, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client"
 
 const durationBuckets = [0.5, 1, 2.5, 5, 10, 30, 60]

@@ -4,7 +4,8 @@
  * the request ends (SPEC §7). A mutable record per request, provided by the request-context
  * middleware; outside a request (tests of a use case) recording does nothing.
  */
-import { Context, Effect } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 
 export interface RequestFactsShape {
   readonly fields: Record<string, unknown>

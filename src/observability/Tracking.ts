@@ -14,8 +14,14 @@
  * time.
  */
 import { buildStructEvent, trackerCore } from "@snowplow/tracker-core"
-import { Context, Duration, Effect, Fiber, Layer, Queue } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Metrics } from "./Metrics.ts"
 

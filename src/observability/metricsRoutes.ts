@@ -3,8 +3,11 @@
  * app's registry, on its own host and port (`AIGW_FASTAPI__METRICS_HOST` / `__METRICS_PORT`) so
  * scrapes never compete with, or are exposed like, the API.
  */
-import { Effect, Layer } from "effect"
-import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServer from "effect/http/HttpServer"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { Metrics } from "./Metrics.ts"
 
 export const MetricsRoutes = HttpRouter.use(Effect.fnUntraced(function* (router) {

@@ -10,7 +10,13 @@
  * `aigw_rate_limit_store_errors_total`, and logged as a warning at most once a minute.
  * Requests refused are counted in `aigw_rate_limited_total{family}`.
  */
-import { Clock, Context, Data, Duration, Effect, Layer, Redacted } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import { Counter, type Registry } from "prom-client"
 import { AppConfig, type AppConfigShape } from "../config/AppConfig.ts"
 import { Metrics } from "../observability/Metrics.ts"

@@ -7,7 +7,8 @@
  * - strings are never coerced from numbers;
  * - `TrimmedString` trims before its length check.
  */
-import { Schema, SchemaTransformation } from "effect"
+import * as Schema from "effect/Schema"
+import * as SchemaTransformation from "effect/SchemaTransformation"
 
 const truthyWords = new Set(["true", "yes", "on", "1", "t", "y"])
 const booleanWord = /^(?:true|false|yes|no|on|off|1|0|t|f|y|n)$/i

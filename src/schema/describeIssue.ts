@@ -3,7 +3,7 @@
  * errors printed before exiting and for the logged detail of an upstream answer that does not
  * decode.
  */
-import { SchemaIssue } from "effect"
+import * as SchemaIssue from "effect/SchemaIssue"
 
 const standardFormatter = SchemaIssue.makeFormatterStandardSchemaV1()
 

@@ -10,7 +10,9 @@
  * - `fillInTheMiddle` (Vertex, OpenAI-compatible): the code before and after the cursor within
  *   the model's budget, with the suffix experiment and the file's imports and signatures.
  */
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { ChatModel, TextModel } from "../models/modelCall.ts"
 import { Metrics } from "../observability/Metrics.ts"
 import { Tracking } from "../observability/Tracking.ts"

@@ -10,7 +10,9 @@
  *   `</new_code>`. A model that only takes text (Vertex `:predict`) cannot: that is a 422, not
  *   the original's 500.
  */
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { ModelEntry } from "../models/catalog.ts"
 import { ChatModel, TextModel } from "../models/modelCall.ts"
 import { Metrics } from "../observability/Metrics.ts"

@@ -10,7 +10,9 @@
  * post-processed. Each pass is timed (`code_suggestions_post_processing_duration_seconds`) and,
  * at debug level, logs the text before and after.
  */
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { ModelIdentity } from "../models/types.ts"
 import { Metrics } from "../observability/Metrics.ts"

@@ -5,7 +5,9 @@
  * post-processing needs, and the reader of the file's imports and signatures for prompts that
  * must drop code.
  */
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { AppConfig } from "../config/AppConfig.ts"
 import { ModelCatalog, type ModelEntry, type ProviderName, type UseCase } from "../models/catalog.ts"
 import type { ModelIdentity } from "../models/types.ts"

@@ -2,7 +2,8 @@
  * What the code suggestion use cases answer, independent of HTTP: a finished text, or a stream
  * of chunks, with what the response and tracking report; and the request errors they find.
  */
-import { Data, type Stream } from "effect"
+import * as Data from "effect/Data"
+import type * as Stream from "effect/Stream"
 import type { ModelError } from "../models/errors.ts"
 import type { ModelIdentity } from "../models/types.ts"
 import type { ExperimentOutcome } from "./experiments.ts"

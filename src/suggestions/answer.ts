@@ -4,7 +4,8 @@
  * (SPEC §3.3 compatibility: 200 with empty choices); it is logged and named in the answer, which
  * the HTTP layer turns into `X-AIGW-Model-Error`.
  */
-import { Effect, type Stream } from "effect"
+import * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import { type ModelError, modelErrorKind } from "../models/errors.ts"
 import type { ModelIdentity, ModelShape } from "../models/types.ts"
 import type { ModelEntry } from "../models/catalog.ts"

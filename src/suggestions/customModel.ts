@@ -8,7 +8,7 @@
  * refused before any connection; the entry carries only the request's own key, never one of
  * the gateway's.
  */
-import { Redacted } from "effect"
+import * as Redacted from "effect/Redacted"
 import type { AppConfigShape } from "../config/AppConfig.ts"
 import type { ModelEntry, UseCase } from "../models/catalog.ts"
 import { InvalidSuggestionRequest } from "./Suggestion.ts"

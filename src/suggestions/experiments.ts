@@ -4,7 +4,10 @@
  * it is; variant 1 keeps only the part of the suffix inside the syntax block around the cursor.
  * The weights default to 100 % control, as the original shipped.
  */
-import { Context, Effect, Layer, Random } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Random from "effect/Random"
 import { AppConfig } from "../config/AppConfig.ts"
 
 export interface ExperimentOutcome {

@@ -3,7 +3,7 @@
  * tree-sitter found, experiment variants, prompt sizes per component, post-processing time, and
  * the client telemetry (body `telemetry` and `X-GitLab-CS-*` headers).
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { MetricsShape } from "../observability/Metrics.ts"
 import { recordFacts } from "../observability/RequestFacts.ts"
 import type { CodeContext } from "./codeContext.ts"

@@ -16,7 +16,9 @@
  * without a grammar, or a grammar that failed to load, yields `undefined`: callers then skip
  * their tree-sitter step rather than fail.
  */
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { readFile } from "node:fs/promises"
 import { createRequire } from "node:module"
 import type { Language, Parser, Query, Tree } from "web-tree-sitter"

@@ -3,7 +3,9 @@
  * string built by the X-Ray job) goes as it is to the model the request names — the original
  * ignored `payload.model` (SPEC §11).
  */
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { UnknownChatModel } from "../chat/ChatAgent.ts"
 import { ModelCatalog } from "../models/catalog.ts"
 import type { ModelError } from "../models/errors.ts"

@@ -3,8 +3,10 @@
  * `https://cloud.gitlab.com/ai/v2/...`, SPEC §1) by routing `/ai/x` as `/x`, and the direct-access
  * token route also under `/auth` (`/auth/v1/code/user_access_token`, SPEC §12.1), that route only.
  */
-import { Context, Effect } from "effect"
-import { HttpServerRequest, type HttpServerResponse } from "effect/http"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 
 const aiPrefix = /^\/ai(?=\/|$|\?)/
 const authPrefix = /^\/auth(?=\/v1\/code\/user_access_token(?:$|\?))/

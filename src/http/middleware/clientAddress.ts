@@ -3,8 +3,11 @@
  * carries no socket: the adapter passes the peer in `WebPeerAddress`, and this middleware puts
  * it on the request so `X-Forwarded-For` handling and the access log see it as on Node.
  */
-import { Context, Effect, Option } from "effect"
-import { HttpServerRequest, type HttpServerResponse } from "effect/http"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 
 export interface PeerAddress {
   readonly hostname: string

@@ -2,8 +2,12 @@
  * Turns every failure of the app into its HTTP answer through errors.ts, so that no request
  * ends in an empty 500 or a dropped connection, and the process keeps serving.
  */
-import { ByteSize, Context, Effect } from "effect"
-import { HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "effect/http"
+import * as ByteSize from "effect/ByteSize"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import {
   type ErrorMappingOptions,
   payloadTooLargeResponse,

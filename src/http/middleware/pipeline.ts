@@ -4,9 +4,13 @@
  * CORS (any origin, POST, any header), `/ai` prefix, and the mapping of every failure to its
  * HTTP answer.
  */
-import { Context, Effect } from "effect"
-import { HttpMiddleware, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
-import type { IpNetwork } from "effect/net"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as HttpMiddleware from "effect/http/HttpMiddleware"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import type * as IpNetwork from "effect/net/IpNetwork"
 import type { AppConfigShape } from "../../config/AppConfig.ts"
 import { aiPrefixRouting } from "./aiPrefix.ts"
 import { webPeerAddress } from "./clientAddress.ts"

@@ -4,8 +4,10 @@
  * the body is read or a model is called. A refusal is `RateLimited`, answered as errors.ts says
  * (429); successful answers carry `X-RateLimit-Limit` / `X-RateLimit-Remaining`.
  */
-import { Effect, Layer } from "effect"
-import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { Authentication } from "../../auth/Authentication.ts"
 import { Identity } from "../../auth/Identity.ts"
 import { rateLimitedResponse } from "../errors.ts"

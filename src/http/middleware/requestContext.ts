@@ -12,8 +12,14 @@
  * - `http_request_duration_seconds` / `http_requests_total` by route template, method and status
  *   class, monitoring and metrics paths excluded.
  */
-import { Context, Effect, Option, References, Stream } from "effect"
-import { HttpBody, HttpServerRequest, HttpServerResponse } from "effect/http"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as References from "effect/References"
+import * as Stream from "effect/Stream"
+import * as HttpBody from "effect/http/HttpBody"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { cachedSeries, Metrics, type MetricsShape } from "../../observability/Metrics.ts"
 import { makeRequestFacts, RequestFacts, type RequestFactsShape } from "../../observability/RequestFacts.ts"
 import { stripAiPrefix } from "./aiPrefix.ts"

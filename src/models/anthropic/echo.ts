@@ -3,7 +3,7 @@
  * answer by repeating that text. The repeat is dropped, from a whole answer or from the first
  * chunks of a stream, so callers see the continuation a prefill would have produced.
  */
-import { Stream } from "effect"
+import * as Stream from "effect/Stream"
 
 /** The answer without a leading repeat of `echo` (leading whitespace before it ignored). */
 export const withoutEcho = (text: string, echo: string): string => {

@@ -3,8 +3,11 @@
  * (`/v1/complete`) for `text-completions` models, over the upstream HttpClient. For models that
  * refuse prefills, a repeat of the text the answer was asked to continue is dropped (echo.ts).
  */
-import { Context, Effect, Layer, Redacted } from "effect"
-import { HttpClient } from "effect/http"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as HttpClient from "effect/http/HttpClient"
 import { AppConfig } from "../../config/AppConfig.ts"
 import type { Provider, ProviderCall } from "../Provider.ts"
 import { UpstreamConnection } from "../errors.ts"

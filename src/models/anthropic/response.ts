@@ -4,8 +4,9 @@
  * An answer of another shape is an `UpstreamConnection` failure, like a malformed answer of any
  * other provider.
  */
-import { Result, Schema } from "effect"
-import type { Sse } from "effect/encoding"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import type * as Sse from "effect/encoding/Sse"
 import { type ModelError, UpstreamConnection } from "../errors.ts"
 import { decodeAnswerResult, parseEventData, type SseStep, type Target } from "../upstreamHttp.ts"
 

@@ -3,7 +3,8 @@
  * JSON of what it was asked, and streams that text in whitespace-split chunks that concatenate
  * back to it. No upstream, no credentials.
  */
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import type { Provider, ProviderCall } from "../Provider.ts"
 
 export const mockTextIdentity = { engine: "llm-provider-mocked", name: "llm-mocked" } as const

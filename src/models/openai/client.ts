@@ -3,7 +3,7 @@
  * it, usually ending in `/v1`) and key. Calls go through the layer's shared HttpClient, so one
  * keep-alive pool serves every server.
  */
-import { Redacted } from "effect"
+import * as Redacted from "effect/Redacted"
 import type { ModelEntry } from "../catalog.ts"
 
 export const endpointUrl = (entry: ModelEntry, path: "/completions" | "/chat/completions"): string =>

@@ -2,8 +2,10 @@
  * The OpenAI-compatible provider (vLLM, Ollama, LiteLLM, Fireworks, Mistral): JSON and SSE over
  * Effect's HttpClient, to the base URL and key of each catalog entry.
  */
-import { Context, Effect, Layer } from "effect"
-import { HttpClient } from "effect/http"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as HttpClient from "effect/http/HttpClient"
 import { choiceText, completionsBody, OpenAiAnswer, openAiStyleStream } from "../openaiWire.ts"
 import type { Provider, ProviderCall } from "../Provider.ts"
 import { resolveParameters } from "../parameters.ts"

@@ -14,7 +14,11 @@
  */
 import type { GoogleGenAI, GoogleGenAIOptions } from "@google/genai"
 import type { GoogleAuth } from "google-auth-library"
-import { Context, Data, Effect, Layer, Redacted } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import { AppConfig } from "../../config/AppConfig.ts"
 import type { ModelEntry } from "../catalog.ts"
 

@@ -6,8 +6,11 @@
  * Predict-style models have no streaming API of the same shape, and answer in a few dozen
  * tokens: their stream is the whole answer as one chunk.
  */
-import { Context, Effect, Layer, Stream } from "effect"
-import { HttpClient } from "effect/http"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import * as HttpClient from "effect/http/HttpClient"
 import { AppConfig } from "../../config/AppConfig.ts"
 import type { Provider, ProviderCall } from "../Provider.ts"
 import { UpstreamConnection } from "../errors.ts"

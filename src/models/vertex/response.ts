@@ -4,7 +4,7 @@
  * `safetyAttributes`, a Gemini chunk without candidates (usage only) or a part without text.
  */
 import type { ApiError } from "@google/genai"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { Blocked, type ModelError, UpstreamStatus } from "../errors.ts"
 import { connectionError, type Target } from "../upstreamHttp.ts"
 
