@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
 import { createServer } from "node:net"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 
 export const root = join(import.meta.dirname, "..")
@@ -113,13 +114,16 @@ export const startScript = async (
 }
 
 /**
- * The Node flags and environment production runs with, read from `npm start` (package.json):
- * its leading `NAME=value` words and its `--` flags, so the bench measures the heap and malloc
- * settings that production uses (docs/decisions.md, "Heap sizing and malloc").
+ * The Node flags, environment and entry production runs with, read from `npm start` (package.json):
+ * its leading `NAME=value` words, its `--` flags and its script, so the bench measures the heap and
+ * malloc settings that production uses (docs/decisions.md, "Heap sizing and malloc"). Node's compile
+ * cache is the bench's own directory, filled by `warmCompileCache` before anything is measured, as an
+ * image's is at build and a host's after its first start (docs/decisions.md, "Compile cache").
  */
 const productionSettings = (): {
   readonly flags: ReadonlyArray<string>
   readonly env: Record<string, string>
+  readonly entry: string
 } => {
   const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     scripts: Record<string, string>
@@ -128,14 +132,39 @@ const productionSettings = (): {
   const assignments = words.slice(0, words.findIndex((word) => !/^[A-Z_]+=/.test(word)))
   return {
     flags: words.filter((word) => word.startsWith("--")),
-    env: Object.fromEntries(
-      assignments.map((word) => [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)]),
-    ),
+    env: {
+      ...Object.fromEntries(
+        assignments.map((word) => [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)]),
+      ),
+      NODE_COMPILE_CACHE: compileCacheDirectory,
+    },
+    entry: join(root, words.at(-1)!),
   }
 }
 
+const compileCacheDirectory = join(tmpdir(), "aigw-bench-compile-cache")
+
 /**
- * Starts aigw in production mode (`node src/main.node.ts` with `npm start`'s Node flags and environment,
+ * Fills the bench's compile cache for every production-mode process it starts: aigw's modules
+ * (`src/warmCompileCache.mjs`, as the image build runs it) and the hello-world servers (started once
+ * and stopped), so that no measured process loads the TypeScript stripper.
+ */
+export const warmCompileCache = async (helloServers: ReadonlyArray<string>): Promise<void> => {
+  const production = productionSettings()
+  const { exited, stderr } = spawnChild(
+    "warmCompileCache",
+    [...production.flags, join(root, "src", "warmCompileCache.mjs")],
+    production.env,
+    undefined,
+    "ignore",
+  )
+  const code = await exited
+  if (code !== 0) throw new Error(`src/warmCompileCache.mjs exited ${code}:\n${stderr()}`)
+  for (const file of helloServers) await (await startScript(file, file, {}, undefined, true)).stop()
+}
+
+/**
+ * Starts aigw in production mode (`npm start`'s entry, Node flags and environment,
  * configured by `env` only) and waits for its liveness probe; `nodeArgs` go to Node too (e.g.
  * `--cpu-prof`). Its log lines go to /dev/null: written, as in production, not kept.
  */
@@ -149,7 +178,7 @@ export const startAigw = async (
   const production = productionSettings()
   const { child, stderr, exited } = spawnChild(
     "aigw",
-    [...production.flags, ...nodeArgs, join(root, "src", "main.node.ts")],
+    [...production.flags, ...nodeArgs, production.entry],
     {
       ...production.env,
       METADATA_SERVER_DETECTION: "none",

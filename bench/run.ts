@@ -23,7 +23,15 @@ import { cpus, totalmem } from "node:os"
 import { parseArgs } from "node:util"
 import { hostileTable, runHostile } from "./hostile.ts"
 import { type LoadResult, type LoadTarget, runAutocannon, runStreams, sendRequests } from "./load.ts"
-import { type Child, cpuMsOf, processTree, rssBytesOf, rssSampler, startScript } from "./processes.ts"
+import {
+  type Child,
+  cpuMsOf,
+  processTree,
+  rssBytesOf,
+  rssSampler,
+  startScript,
+  warmCompileCache,
+} from "./processes.ts"
 import { type Cluster, startWorld, type Targets, type World } from "./setup.ts"
 
 const { values: options } = parseArgs({
@@ -109,6 +117,12 @@ interface Scenario {
 const onWorld =
   (process: (w: World) => Child, target: (t: Targets) => LoadTarget) => (lab: Lab): Promise<Served> =>
     Promise.resolve({ process: process(lab.world), target: target(lab.world.targets) })
+
+/** The two hello-world servers of (f): bare `node:http` and Effect's HTTP server. */
+const helloServers = [
+  { label: "bare node:http", file: "hello.ts" },
+  { label: "Effect HttpRouter", file: "effectHello.ts" },
+] as const
 
 /** The hello-world servers' one route (bench/hello.ts, bench/effectHello.ts). */
 const helloTarget = (server: Child): LoadTarget => ({
@@ -456,9 +470,7 @@ interface Floor {
  */
 const measureFloors = async (serverCpus: string | undefined): Promise<ReadonlyArray<Floor>> => {
   const floors: Array<Floor> = []
-  for (
-    const [label, file] of [["bare node:http", "hello.ts"], ["Effect HttpRouter", "effectHello.ts"]] as const
-  ) {
+  for (const { label, file } of helloServers) {
     const server = await startScript(label, file, {}, serverCpus, true)
     try {
       const idle = await idleRss(server.pid)
@@ -495,6 +507,7 @@ const main = async () => {
   const started = performance.now()
   if (pin) execFileSync("taskset", ["-pc", "1", String(process.pid)], { stdio: "ignore" })
   const nodeArgs = options["node-args"]?.split(" ").filter((arg) => arg !== "") ?? []
+  await warmCompileCache(helloServers.map((server) => server.file))
   const world = await startWorld({ ...(pin ? { server: "0", upstream: "1" } : {}), nodeArgs })
   const idle = await idleRss(world.aigw.pid)
   let loaded: Loaded | undefined

@@ -10,5 +10,13 @@ if (!(major >= required)) {
   )
   process.exit(1)
 }
+// Node's compile cache keeps each module's type-stripped and compiled form on disk: a start whose
+// sources are all in it never loads the TypeScript stripper, whose WebAssembly otherwise holds about
+// 14 MB for the life of the process (docs/decisions.md, "Compile cache"). The directory is
+// NODE_COMPILE_CACHE's, else node-compile-cache under the system's temporary directory;
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off. It never fails a start: a directory that cannot be
+// written only leaves the cache unused.
+const { enableCompileCache } = await import("node:module")
+enableCompileCache()
 const { main } = await import("./main.node.ts")
 main()

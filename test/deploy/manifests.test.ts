@@ -208,4 +208,19 @@ describe("Dockerfile", () => {
     expect(tunables).toBeDefined()
     expect(dockerfile).toMatch(new RegExp(`^ENV ${tunables!.replaceAll(".", "\\.")}$`, "m"))
   })
+
+  it("runs npm start's entry, with the compile cache filled at build for the CMD's flags and user", () => {
+    const dockerfile = readFileSync(join(deployDir, "..", "Dockerfile"), "utf8")
+    const manifest = JSON.parse(readFileSync(join(deployDir, "..", "package.json"), "utf8")) as {
+      scripts: Record<string, string>
+    }
+    const command = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as Array<string>
+    expect(command.at(-1)).toBe(manifest.scripts.start!.split(/\s+/).at(-1))
+    expect(dockerfile).toMatch(/^ENV NODE_COMPILE_CACHE=\S+$/m)
+    // The cache's directory is keyed by the V8 flags and the user id: the warm-up runs as the CMD does.
+    const lines = dockerfile.split("\n")
+    const warmUp = lines.findIndex((line) => line.includes("src/warmCompileCache.mjs"))
+    expect(lines[warmUp]).toBe(`RUN ${command.slice(0, -1).join(" ")} src/warmCompileCache.mjs`)
+    expect(lines.slice(0, warmUp).filter((line) => line.startsWith("USER ")).at(-1)).toBe("USER node")
+  })
 })

@@ -4,9 +4,9 @@
  * summary and the readable log lines in-process.
  */
 import { NodeFileSystem } from "@effect/platform-node"
-import { spawn } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { once } from "node:events"
-import { copyFileSync, mkdtempSync, symlinkSync } from "node:fs"
+import { copyFileSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -92,6 +92,54 @@ describe("npm run dev with a copy of example.env as .env", () => {
     gateway.child.kill("SIGTERM")
     expect(await gateway.exited).toBe(0)
     expect(gateway.stdout()).toMatch(/shutdown: no new connections[^\n]*\n(?:.*\n)*.*shutdown complete/)
+  })
+})
+
+describe("the compile cache", () => {
+  const startFlags = (): Array<string> => {
+    const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      scripts: Record<string, string>
+    }
+    return manifest.scripts.start!.split(/\s+/).filter((word) => word.startsWith("--"))
+  }
+
+  const startDev = async (env: Record<string, string>) => {
+    const port = await freePort()
+    const gateway = launch(root, ["--dev"], {
+      AIGW_FASTAPI__API_HOST: "127.0.0.1",
+      AIGW_FASTAPI__API_PORT: String(port),
+      AIGW_FASTAPI__METRICS_HOST: "127.0.0.1",
+      AIGW_FASTAPI__METRICS_PORT: String(await freePort()),
+      ...env,
+    }, startFlags())
+    await eventually(async () =>
+      expect((await fetch(`http://127.0.0.1:${port}/monitoring/healthz`)).status).toBe(200)
+    )
+    gateway.child.kill("SIGTERM")
+    expect(await gateway.exited).toBe(0)
+    return gateway
+  }
+
+  it("filled by the image's warm-up, leaves no module for a start to strip of its types", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "aigw-compile-cache-"))
+    const warm = spawnSync(process.execPath, [...startFlags(), join(root, "src", "warmCompileCache.mjs")], {
+      env: { PATH: process.env.PATH ?? "", NODE_COMPILE_CACHE: cache },
+      encoding: "utf8",
+    })
+    expect(warm.stderr).toBe("")
+    expect(warm.status).toBe(0)
+    expect(warm.stdout).toMatch(new RegExp(`^compile cache: \\d+ modules in ${cache}/`))
+
+    const gateway = await startDev({ NODE_COMPILE_CACHE: cache, NODE_DEBUG_NATIVE: "COMPILE_CACHE" })
+    expect(gateway.stderr()).toMatch(
+      /retrieving transpile cache for StrippedTypeScript [^\n]*main\.node\.ts\.\.\.success/,
+    )
+    expect(gateway.stderr()).not.toContain("no transpile cache")
+  })
+
+  it("a cache directory that cannot be created does not stop a start", async () => {
+    const gateway = await startDev({ NODE_COMPILE_CACHE: "/dev/null/compile-cache" })
+    expect(gateway.stderr()).toBe("")
   })
 })
 
