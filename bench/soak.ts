@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util"
 import { runAutocannon, runStreams } from "./load.ts"
-import { cpuMs, rssBytes } from "./processes.ts"
+import { cpuMs, rssBytes, warmCompileCache } from "./processes.ts"
 import { startWorld } from "./setup.ts"
 
 const { values: options } = parseArgs({
@@ -26,6 +26,7 @@ const rate = Number(options.rate)
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1)
 
 const main = async () => {
+  await warmCompileCache([])
   const world = await startWorld(options.pin ? { server: "0", upstream: "1" } : {})
   const { aigw, targets } = world
   const samples: Array<{ seconds: number; requests: number; rssMb: number }> = []
