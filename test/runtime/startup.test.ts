@@ -52,20 +52,27 @@ const launch = (
   return { child, exited, stdout: () => stdout, stderr: () => stderr }
 }
 
+/** `launch` with `--dev` on free loopback ports, once it answers its liveness probe. */
+const launchDev = async (cwd: string, env: Record<string, string>, nodeArgs: Array<string> = []) => {
+  const port = await freePort()
+  const gateway = launch(cwd, ["--dev"], {
+    AIGW_FASTAPI__API_HOST: "127.0.0.1",
+    AIGW_FASTAPI__API_PORT: String(port),
+    AIGW_FASTAPI__METRICS_HOST: "127.0.0.1",
+    AIGW_FASTAPI__METRICS_PORT: String(await freePort()),
+    ...env,
+  }, nodeArgs)
+  const base = `http://127.0.0.1:${port}`
+  await eventually(async () => expect((await fetch(`${base}/monitoring/healthz`)).status).toBe(200))
+  return { gateway, base }
+}
+
 describe("npm run dev with a copy of example.env as .env", () => {
   it("stays development: docs on, and a completion without a token answers with mock text", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "aigw-dev-"))
     copyFileSync(join(root, "example.env"), join(cwd, ".env"))
     symlinkSync(join(root, "node_modules"), join(cwd, "node_modules"))
-    const port = await freePort()
-    const gateway = launch(cwd, ["--dev"], {
-      AIGW_FASTAPI__API_HOST: "127.0.0.1",
-      AIGW_FASTAPI__API_PORT: String(port),
-      AIGW_FASTAPI__METRICS_HOST: "127.0.0.1",
-      AIGW_FASTAPI__METRICS_PORT: String(await freePort()),
-    })
-    const base = `http://127.0.0.1:${port}`
-    await eventually(async () => expect((await fetch(`${base}/monitoring/healthz`)).status).toBe(200))
+    const { gateway, base } = await launchDev(cwd, {})
     expect((await fetch(`${base}/docs`)).status).toBe(200)
     const completion = await fetch(`${base}/v2/code/completions`, {
       method: "POST",
@@ -104,17 +111,7 @@ describe("the compile cache", () => {
   }
 
   const startDev = async (env: Record<string, string>) => {
-    const port = await freePort()
-    const gateway = launch(root, ["--dev"], {
-      AIGW_FASTAPI__API_HOST: "127.0.0.1",
-      AIGW_FASTAPI__API_PORT: String(port),
-      AIGW_FASTAPI__METRICS_HOST: "127.0.0.1",
-      AIGW_FASTAPI__METRICS_PORT: String(await freePort()),
-      ...env,
-    }, startFlags())
-    await eventually(async () =>
-      expect((await fetch(`http://127.0.0.1:${port}/monitoring/healthz`)).status).toBe(200)
-    )
+    const { gateway } = await launchDev(root, env, startFlags())
     gateway.child.kill("SIGTERM")
     expect(await gateway.exited).toBe(0)
     return gateway
