@@ -13,7 +13,6 @@
  * counted in `aigw_snowplow_events_dropped_total`. Shutdown flushes what is queued, for a bounded
  * time.
  */
-import { buildStructEvent, trackerCore } from "@snowplow/tracker-core"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -99,6 +98,8 @@ const layerSending = (url: string, batchSize: number) =>
       const metrics = yield* Metrics
       const client = yield* HttpClient.HttpClient
       const queue = yield* Queue.dropping<Payload>(queueCapacity)
+      // Imported only when tracking is on: the tracker's modules stay out of every other process.
+      const { buildStructEvent, trackerCore } = yield* Effect.promise(() => import("@snowplow/tracker-core"))
       const core = trackerCore({ base64: true })
       core.setAppId("gitlab_ai_gateway")
       core.setTrackerNamespace("gl")
