@@ -15,7 +15,8 @@ if (!(major >= required)) {
 // 14 MB for the life of the process (docs/decisions.md, "Compile cache"). The directory is
 // NODE_COMPILE_CACHE's, else node-compile-cache under the system's temporary directory;
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off. It never fails a start: a directory that cannot be
-// written only leaves the cache unused.
+// written only leaves the cache unused. Imported after the version check: a static import of
+// enableCompileCache fails to link on a Node too old to have it, before the check could run.
 const { enableCompileCache } = await import("node:module")
 enableCompileCache()
 const { main } = await import("./main.node.ts")

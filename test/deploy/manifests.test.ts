@@ -13,6 +13,7 @@ import * as policy from "kubernetes-models/policy/v1"
 import { describe, expect, it } from "vitest"
 import { parse as parseYaml, parseAllDocuments } from "yaml"
 import { parseAppConfig } from "../../src/config/AppConfig.ts"
+import { npmStartFlags, npmStartWords } from "../support/npmStart.ts"
 import { Result } from "effect"
 
 const deployDir = join(import.meta.dirname, "..", "..", "deploy")
@@ -194,28 +195,18 @@ describe("docker-compose.yaml", () => {
 })
 
 describe("Dockerfile", () => {
+  const dockerfile = readFileSync(join(deployDir, "..", "Dockerfile"), "utf8")
+  const command = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as Array<string>
+
   it("runs aigw with the Node flags and malloc settings of npm start", () => {
-    const dockerfile = readFileSync(join(deployDir, "..", "Dockerfile"), "utf8")
-    const manifest = JSON.parse(readFileSync(join(deployDir, "..", "package.json"), "utf8")) as {
-      scripts: Record<string, string>
-    }
-    const start = manifest.scripts.start!.split(/\s+/)
-    const command = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as Array<string>
-    expect(command.filter((word) => word.startsWith("--"))).toEqual(
-      start.filter((word) => word.startsWith("--")),
-    )
-    const tunables = start.find((word) => word.startsWith("GLIBC_TUNABLES="))
+    expect(command.filter((word) => word.startsWith("--"))).toEqual(npmStartFlags())
+    const tunables = npmStartWords().find((word) => word.startsWith("GLIBC_TUNABLES="))
     expect(tunables).toBeDefined()
     expect(dockerfile).toMatch(new RegExp(`^ENV ${tunables!.replaceAll(".", "\\.")}$`, "m"))
   })
 
   it("runs npm start's entry, with the compile cache filled at build for the CMD's flags and user", () => {
-    const dockerfile = readFileSync(join(deployDir, "..", "Dockerfile"), "utf8")
-    const manifest = JSON.parse(readFileSync(join(deployDir, "..", "package.json"), "utf8")) as {
-      scripts: Record<string, string>
-    }
-    const command = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as Array<string>
-    expect(command.at(-1)).toBe(manifest.scripts.start!.split(/\s+/).at(-1))
+    expect(command.at(-1)).toBe(npmStartWords().at(-1))
     expect(dockerfile).toMatch(/^ENV NODE_COMPILE_CACHE=\S+$/m)
     // The cache's directory is keyed by the V8 flags and the user id: the warm-up runs as the CMD does.
     const lines = dockerfile.split("\n")

@@ -6,7 +6,7 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { spawn, spawnSync } from "node:child_process"
 import { once } from "node:events"
-import { copyFileSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs"
+import { copyFileSync, mkdtempSync, symlinkSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -18,6 +18,7 @@ import { builtinCatalog } from "../../src/models/catalog.ts"
 import { startupSummary } from "../../src/monitoring/StartupSummary.ts"
 import { LogSink } from "../../src/observability/Logger.ts"
 import { eventually } from "../support/eventually.ts"
+import { npmStartFlags } from "../support/npmStart.ts"
 import { freePort } from "../support/process.ts"
 
 const root = join(import.meta.dirname, "..", "..")
@@ -103,15 +104,8 @@ describe("npm run dev with a copy of example.env as .env", () => {
 })
 
 describe("the compile cache", () => {
-  const startFlags = (): Array<string> => {
-    const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
-      scripts: Record<string, string>
-    }
-    return manifest.scripts.start!.split(/\s+/).filter((word) => word.startsWith("--"))
-  }
-
   const startDev = async (env: Record<string, string>) => {
-    const { gateway } = await launchDev(root, env, startFlags())
+    const { gateway } = await launchDev(root, env, npmStartFlags())
     gateway.child.kill("SIGTERM")
     expect(await gateway.exited).toBe(0)
     return gateway
@@ -119,10 +113,14 @@ describe("the compile cache", () => {
 
   it("filled by the image's warm-up, leaves no module for a start to strip of its types", async () => {
     const cache = mkdtempSync(join(tmpdir(), "aigw-compile-cache-"))
-    const warm = spawnSync(process.execPath, [...startFlags(), join(root, "src", "warmCompileCache.mjs")], {
-      env: { PATH: process.env.PATH ?? "", NODE_COMPILE_CACHE: cache },
-      encoding: "utf8",
-    })
+    const warm = spawnSync(
+      process.execPath,
+      [...npmStartFlags(), join(root, "src", "warmCompileCache.mjs")],
+      {
+        env: { PATH: process.env.PATH ?? "", NODE_COMPILE_CACHE: cache },
+        encoding: "utf8",
+      },
+    )
     expect(warm.stderr).toBe("")
     expect(warm.status).toBe(0)
     expect(warm.stdout).toMatch(new RegExp(`^compile cache: \\d+ modules in ${cache}/`))
